@@ -1,0 +1,15 @@
+using ActivityCrm.Web.Hosting;
+
+namespace ActivityCrm.Web.Components.Layout;
+
+public sealed record NavItem(string Text, string Icon, string Path, string Policy, int Order);
+
+/// <summary>The navigation menu's entries. Each feature adds its line here, next to the others, so the
+/// menu reads as a list of what the product has.</summary>
+public static class NavRegistry
+{
+    public static readonly IReadOnlyList<NavItem> Items = new List<NavItem>
+    {
+        // Features add their entries here, e.g. new("Activity logs", "list_alt", "/admin/activity-logs", Policies.Admin, 10),
+    }.OrderBy(i => i.Order).ToList();
+}

@@ -1,0 +1,42 @@
+using ActivityCrm.Data.Entities;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ActivityCrm.Web.Features.Account;
+
+/// <summary>Sign-in and sign-out are plain form posts (full page loads), so a circuit never outlives its user.</summary>
+public static class AccountEndpoints
+{
+    public static void MapAccountEndpoints(this WebApplication app)
+    {
+        var group = app.MapGroup("/account").ExcludeFromDescription();
+        group.MapPost("/login", LoginAsync).AllowAnonymous();
+        group.MapPost("/logout", LogoutAsync);
+    }
+
+    private static async Task<IResult> LoginAsync([FromForm] string email, [FromForm] string password, [FromForm] string? returnUrl,
+        SignInManager<AppUser> signIn, UserManager<AppUser> users)
+    {
+        var target = IsLocal(returnUrl) ? returnUrl! : "/";
+        var user = await users.FindByEmailAsync(email);
+        if (user is { IsDisabled: true })
+            return Back("disabled");
+        var result = user is null
+            ? Microsoft.AspNetCore.Identity.SignInResult.Failed
+            : await signIn.PasswordSignInAsync(user, password, isPersistent: true, lockoutOnFailure: true);
+        if (result.Succeeded) return Results.LocalRedirect(target);
+        return Back(result.IsLockedOut ? "locked" : "failed");
+
+        IResult Back(string error) =>
+            Results.Redirect($"/account/login?error={error}&email={Uri.EscapeDataString(email)}&returnUrl={Uri.EscapeDataString(target)}");
+    }
+
+    private static async Task<IResult> LogoutAsync(SignInManager<AppUser> signIn)
+    {
+        await signIn.SignOutAsync();
+        return Results.LocalRedirect("/account/login");
+    }
+
+    private static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//") && !url.StartsWith("/\\");
+}

@@ -1,0 +1,33 @@
+using ActivityCrm.Data.ApiKeys;
+
+namespace ActivityCrm.Web.Features.Ingestion;
+
+/// <summary>Machine endpoints authenticate with the x-api-key header only (never a cookie).</summary>
+public sealed class ApiKeyFilter(ApiKeyStore keys) : IEndpointFilter
+{
+    public const string Header = "x-api-key";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        ApiKeyIdentity? key;
+        try
+        {
+            key = await keys.AuthenticateAsync(http.Request.Headers[Header].FirstOrDefault(), http.RequestAborted);
+        }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+        {
+            return DatabaseErrors.Unavailable(http);
+        }
+        if (key is null)
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Missing or invalid API key",
+                detail: $"Send a valid, unrevoked key in the {Header} header.");
+        http.Items[typeof(ApiKeyIdentity)] = key;
+        return await next(context);
+    }
+}
+
+public static class HttpContextApiKeyExtensions
+{
+    public static ApiKeyIdentity ApiKey(this HttpContext http) => (ApiKeyIdentity)http.Items[typeof(ApiKeyIdentity)]!;
+}

@@ -1,0 +1,39 @@
+using ActivityCrm.Data.Postgres;
+using ActivityCrm.Web.Features.Account;
+using ActivityCrm.Web.Features.Health;
+using ActivityCrm.Web.Features.Ingestion;
+using ActivityCrm.Web.Features.Leads;
+using ActivityCrm.Web.Features.Live;
+using ActivityCrm.Web.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+try
+{
+    await builder.AddActivityCrmDatabaseAsync();
+}
+catch (EmbeddedPostgresException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+builder.AddActivityCrmData();
+builder.AddActivityCrmIdentity();
+builder.AddActivityCrmLiveUpdates();
+builder.AddActivityCrmUi();
+builder.AddIngestion();
+
+var app = builder.Build();
+if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
+await app.PrepareDatabaseAsync();
+
+app.UseActivityCrmPipeline();
+app.MapHealthEndpoints();
+app.MapIngestionApi();
+app.MapLeadSyncApi();
+app.MapAccountEndpoints();
+app.MapActivityCrmUi();
+
+await app.RunAsync();
+return 0;
+
+public partial class Program;
