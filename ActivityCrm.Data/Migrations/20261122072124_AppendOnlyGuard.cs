@@ -59,7 +59,7 @@ BEGIN
   END IF;
 
   IF NEW.lead_id IS DISTINCT FROM OLD.lead_id AND OLD.lead_id IS NOT NULL THEN
-    RAISE EXCEPTION 'lead_activity_log: event % already belongs to a lead; only orphans can be linked', OLD.id
+    RAISE EXCEPTION 'lead_activity_log is append-only: event % already belongs to a lead; only orphans can be linked', OLD.id
       USING ERRCODE = 'restrict_violation';
   END IF;
 
@@ -67,25 +67,25 @@ BEGIN
      IS DISTINCT FROM
      (OLD.description, OLD.message_content, OLD.metadata, OLD.redacted_at, OLD.redacted_by, OLD.redaction_reason) THEN
     IF NEW.redacted_at IS NULL OR coalesce(btrim(NEW.redaction_reason), '') = '' THEN
-      RAISE EXCEPTION 'lead_activity_log: content of event % may only change by redaction with a reason', OLD.id
+      RAISE EXCEPTION 'lead_activity_log is append-only: content of event % may only change by redaction with a reason', OLD.id
         USING ERRCODE = 'restrict_violation';
     END IF;
     IF NEW.description IS DISTINCT FROM OLD.description AND NEW.description <> '[redacted]' THEN
-      RAISE EXCEPTION 'lead_activity_log: redaction may only blank the description of event %', OLD.id
+      RAISE EXCEPTION 'lead_activity_log is append-only: redaction may only blank the description of event %', OLD.id
         USING ERRCODE = 'restrict_violation';
     END IF;
     IF NEW.message_content IS DISTINCT FROM OLD.message_content AND NEW.message_content IS NOT NULL THEN
-      RAISE EXCEPTION 'lead_activity_log: redaction may only blank the message of event %', OLD.id
+      RAISE EXCEPTION 'lead_activity_log is append-only: redaction may only blank the message of event %', OLD.id
         USING ERRCODE = 'restrict_violation';
     END IF;
     IF NEW.metadata IS NOT NULL THEN
       IF OLD.metadata IS NULL OR jsonb_typeof(NEW.metadata) <> 'object' THEN
-        RAISE EXCEPTION 'lead_activity_log: redaction may only blank metadata of event %', OLD.id
+        RAISE EXCEPTION 'lead_activity_log is append-only: redaction may only blank metadata of event %', OLD.id
           USING ERRCODE = 'restrict_violation';
       END IF;
       FOR k, v IN SELECT key, value FROM jsonb_each(NEW.metadata) LOOP
         IF NOT (OLD.metadata ? k) OR (OLD.metadata -> k IS DISTINCT FROM v AND v <> '""[redacted]""'::jsonb) THEN
-          RAISE EXCEPTION 'lead_activity_log: redaction may only blank metadata keys of event % (key %)', OLD.id, k
+          RAISE EXCEPTION 'lead_activity_log is append-only: redaction may only blank metadata keys of event % (key %)', OLD.id, k
             USING ERRCODE = 'restrict_violation';
         END IF;
       END LOOP;

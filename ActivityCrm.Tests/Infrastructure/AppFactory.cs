@@ -22,10 +22,13 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Override to start on an unmigrated, empty database.</summary>
     protected virtual bool EmptyDatabase => false;
 
+    /// <summary>The database the app uses; override to point at a server of the test's own.</summary>
+    protected virtual string ConnectionString => Database.ConnectionString;
+
     public virtual async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync(EmptyDatabase);
-        DataSource = Database.CreateDataSource();
+        DataSource = NpgsqlDataSource.Create(ConnectionString);
         _ = Server; // start the host now: migrations and bootstrap run here, not inside the first test
     }
 
@@ -33,7 +36,7 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         // UseSetting, not ConfigureAppConfiguration: Program reads these before Build().
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:ActivityCrm", Database.ConnectionString);
+        builder.UseSetting("ConnectionStrings:ActivityCrm", ConnectionString);
         builder.UseSetting("Bootstrap:ApiKey", ApiKey);
         builder.UseSetting("Bootstrap:AdminEmail", AdminEmail);
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
@@ -83,5 +86,8 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await base.DisposeAsync();
         await DataSource.DisposeAsync();
         await Database.DisposeAsync();
+        await OnDisposedAsync();
     }
+
+    protected virtual Task OnDisposedAsync() => Task.CompletedTask;
 }

@@ -21,7 +21,6 @@ public static class LeadSyncApi
             .AddEndpointFilter<ApiKeyFilter>().DisableAntiforgery();
         group.MapPut("/{airtableRecordId}", UpsertAsync)
             .WithSummary("Upsert a lead from Airtable and link its orphaned events.")
-            .Accepts<JsonElement>("application/json")
             .Produces<LeadSyncResponse>(StatusCodes.Status201Created)
             .Produces<LeadSyncResponse>()
             .ProducesValidationProblem()
