@@ -32,9 +32,13 @@ public static class Bootstrap
 
         var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
         string? adminEmail = null, adminPassword = null;
-        if (!await users.Users.AnyAsync())
+        var configuredEmail = config["Bootstrap:AdminEmail"];
+        // A deployment that names its admin gets it, also on a database that already has (e.g. demo) users.
+        var needsAdmin = (await users.GetUsersInRoleAsync(Roles.SuperAdmin)).Count == 0
+                         || (configuredEmail is { Length: > 0 } && await users.FindByEmailAsync(configuredEmail) is null);
+        if (needsAdmin)
         {
-            adminEmail = config["Bootstrap:AdminEmail"] is { Length: > 0 } e ? e : "admin@activitycrm.local";
+            adminEmail = configuredEmail is { Length: > 0 } e ? e : "admin@activitycrm.local";
             var configuredPassword = config["Bootstrap:AdminPassword"];
             adminPassword = configuredPassword is { Length: > 0 } p ? p : GeneratePassword();
             var admin = new AppUser { UserName = adminEmail, Email = adminEmail, EmailConfirmed = true, DisplayName = "Administrator" };
