@@ -6,8 +6,9 @@ namespace ActivityCrm.Data.Demo;
 
 /// <param name="HeavyLeads">Leads that get <paramref name="HeavyLeadEvents"/> events each (skew for benchmarks).</param>
 /// <param name="OrphanLeads">Airtable ids that have events but no lead row yet ("not yet synced").</param>
+/// <param name="Parallelism">COPY streams (default: one per core; one below 100,000 events).</param>
 public sealed record DemoDataOptions(int Leads = 300, long Events = 30_000, int Days = 90, int HeavyLeads = 0,
-    int HeavyLeadEvents = 0, int OrphanLeads = 5, int Seed = 20261122);
+    int HeavyLeadEvents = 0, int OrphanLeads = 5, int Seed = 20261122, int? Parallelism = null);
 
 public sealed record DemoDataStats(int Leads, long Events, int Days);
 
@@ -120,27 +121,61 @@ public static class DemoData
         var orphans = Enumerable.Range(0, options.OrphanLeads)
             .Select(i => new DemoLead(null, $"recPENDING{i:D4}", Pick(rnd, FirstNames), Pick(rnd, LastNames), Pick(rnd, Companies), clientIds[0])).ToList();
 
+        // Events are written by several COPY streams at once (one per core), each over its own share of leads
+        // with its own deterministic random source, so ten million events load in minutes.
+        var heavy = leads.Take(Math.Min(options.HeavyLeads, leads.Count)).ToList();
+        var regularBudget = Math.Max(0, options.Events - (long)heavy.Count * options.HeavyLeadEvents);
+        var pool = leads.Skip(heavy.Count).Concat(orphans).ToList();
+        var work = heavy.Select(l => (Lead: l, Budget: (long)options.HeavyLeadEvents))
+            .Concat(pool.Select((l, i) => (Lead: l, Budget: regularBudget / Math.Max(1, pool.Count) + (i < regularBudget % Math.Max(1, pool.Count) ? 1L : 0L))))
+            .Where(w => w.Budget > 0).ToList();
+        var streams = Math.Clamp(options.Parallelism ?? Environment.ProcessorCount, 1, 8);
+        if (options.Events < 100_000) streams = 1;
         long written = 0;
-        var ctx = new JourneyContext(rnd, start, now, campaigns, staff);
-        await using (var w = await conn.BeginBinaryImportAsync($"COPY lead_activity_log ({EventColumns}) FROM STDIN (FORMAT BINARY)", ct))
+        await Task.WhenAll(Enumerable.Range(0, streams).Select(async stream =>
         {
-            var heavy = leads.Take(Math.Min(options.HeavyLeads, leads.Count)).ToList();
-            var regularBudget = options.Events - (long)heavy.Count * options.HeavyLeadEvents;
-            foreach (var lead in heavy)
-                written += await WriteJourneysAsync(w, ctx, lead, options.HeavyLeadEvents, p => progress?.Report(written + p), ct);
-            var pool = leads.Skip(heavy.Count).Concat(orphans).ToList();
-            if (pool.Count > 0 && regularBudget > 0)
+            await using var streamConn = await dataSource.OpenConnectionAsync(ct);
+            var ctx = new JourneyContext(new Random(options.Seed + 7919 * (stream + 1)), start, now, campaigns, staff) { Execution = 28_000 + stream * 10_000_000L };
+            await using var w = await streamConn.BeginBinaryImportAsync($"COPY lead_activity_log ({EventColumns}) FROM STDIN (FORMAT BINARY)", ct);
+            long reported = 0;
+            for (var i = stream; i < work.Count; i += streams)
             {
-                // Most leads get a few dozen events; the budget is spread so the total is exact.
-                for (var i = 0; i < pool.Count; i++)
+                var n = await WriteJourneysAsync(w, ctx, work[i].Lead, work[i].Budget, p =>
                 {
-                    var share = regularBudget / pool.Count + (i < regularBudget % pool.Count ? 1 : 0);
-                    written += await WriteJourneysAsync(w, ctx, pool[i], share, p => progress?.Report(written + p), ct);
-                }
+                    var total = Interlocked.Add(ref written, p - reported);
+                    reported = p;
+                    progress?.Report(total);
+                }, ct);
+                Interlocked.Add(ref written, n - reported);
+                reported = 0;
             }
             await w.CompleteAsync(ct);
-        }
+        }));
         progress?.Report(written);
+
+        // A few notes redacted through the same path an admin uses (the trigger allows only this), so the
+        // demo shows what a redacted entry looks like.
+        await using (var redact = new NpgsqlCommand("""
+            WITH picked AS (
+                SELECT id, lead_id, lead_airtable_id, client_id FROM lead_activity_log
+                WHERE event_type = 'NOTE_ADDED' AND lead_id IS NOT NULL ORDER BY "timestamp" DESC LIMIT 3
+            ), blanked AS (
+                UPDATE lead_activity_log a SET description = '[redacted]', message_content = NULL, redacted_at = now(),
+                    redacted_by = @by, redaction_reason = 'Demo: the note contained a personal phone number'
+                FROM picked WHERE a.id = picked.id
+                RETURNING a.id, a.lead_id, a.lead_airtable_id, a.client_id
+            )
+            INSERT INTO lead_activity_log (event_type, event_category, lead_id, lead_airtable_id, client_id, description, metadata,
+                source, created_by, actor_type, actor_id, related_entity_type, related_entity_id, idempotency_key, "timestamp")
+            SELECT 'LEAD_REDACTED', 'SYSTEM', lead_id, lead_airtable_id, client_id, 'Event redacted: the note contained a personal phone number',
+                   jsonb_build_object('activity_id', id, 'reason', 'Demo: the note contained a personal phone number'),
+                   'ui:redact', @by, 'human', @by::text, 'Activity', id::text, 'demo-redact:' || id, now()
+            FROM blanked
+            """, conn))
+        {
+            redact.Parameters.AddWithValue("by", staff[0].Id);
+            written += await redact.ExecuteNonQueryAsync(ct);
+        }
 
         await ExecAsync(conn, """
             UPDATE leads l SET last_activity_at = x.ts
@@ -168,7 +203,7 @@ public static class DemoData
     private sealed record JourneyContext(Random Rnd, DateTimeOffset Start, DateTimeOffset End,
         List<(Guid Id, string Name)> Campaigns, List<(Guid Id, string Name)> Staff)
     {
-        public long Execution = 28_000;
+        public long Execution { get; set; } = 28_000;
     }
 
     private sealed record Ev(string Type, string Category, string Description, string? Message, object? Metadata, string Source,
