@@ -251,6 +251,11 @@ public sealed class LogActivityTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.True(paths.TryGetProperty("/api/internal/log-activity", out _));
         Assert.True(paths.TryGetProperty("/api/internal/log-activity/batch", out _));
         Assert.True(paths.TryGetProperty("/api/internal/leads/{airtableRecordId}", out _));
+        var body = paths.GetProperty("/api/internal/log-activity").GetProperty("post").GetProperty("requestBody");
+        Assert.Contains("application/json", body.GetProperty("content").EnumerateObject().Select(p => p.Name));
+        var schemaText = doc.GetRawText();
+        Assert.Contains("idempotencyKey", schemaText);
+        Assert.Contains("leadAirtableId", schemaText);
     }
 
     [Fact]

@@ -11,7 +11,26 @@ public static class UiHosting
         builder.Services.AddRadzenComponents();
         builder.Services.AddProblemDetails();
         builder.Services.AddHttpContextAccessor();
-        builder.Services.AddOpenApi("v1", o => o.ShouldInclude = d => d.RelativePath?.StartsWith("api/") == true || d.RelativePath is "healthz" or "readyz");
+        builder.Services.AddOpenApi("v1", o =>
+        {
+            o.ShouldInclude = d => d.RelativePath?.StartsWith("api/") == true || d.RelativePath is "healthz" or "readyz";
+            o.AddDocumentTransformer((doc, _, _) =>
+            {
+                doc.Info.Title = "ActivityCrm API";
+                doc.Info.Description = "Ingestion (x-api-key), lead sync, read and export APIs of ActivityCrm.";
+                return Task.CompletedTask;
+            });
+            o.AddOperationTransformer(async (operation, context, ct) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<ActivityCrm.Web.Features.Ingestion.DocumentedBody>().FirstOrDefault() is not { } body) return;
+                var schema = await context.GetOrCreateSchemaAsync(body.Type, null, ct);
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType> { ["application/json"] = new() { Schema = schema } },
+                };
+            });
+        });
     }
 
     public static void UseActivityCrmPipeline(this WebApplication app)

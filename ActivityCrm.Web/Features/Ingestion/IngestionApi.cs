@@ -24,6 +24,7 @@ public static class IngestionApi
             .AddEndpointFilter<ApiKeyFilter>()
             .DisableAntiforgery();
         group.MapPost("/log-activity", LogActivityAsync)
+            .WithMetadata(new DocumentedBody(typeof(LogActivityRequest)))
             .WithSummary("Store one event (idempotent).")
             .WithDescription("Body: the PRD's n8n payload. 201 when stored, 200 with the original activityId for a retry.")
             .Produces<LogActivityResponse>(StatusCodes.Status201Created)
@@ -33,6 +34,7 @@ public static class IngestionApi
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         group.MapPost("/log-activity/batch", LogBatchAsync)
+            .WithMetadata(new DocumentedBody(typeof(LogActivityBatchRequest)))
             .WithSummary($"Store up to {MaxBatchItems} events; one result per item.")
             .WithDescription("Body: {\"events\": [ ... ]} or a bare array. Valid items are stored even when others are rejected.")
             .ProducesValidationProblem()

@@ -20,6 +20,7 @@ public static class LeadSyncApi
         var group = app.MapGroup("/api/internal/leads").WithTags("Lead sync").AllowAnonymous()
             .AddEndpointFilter<ApiKeyFilter>().DisableAntiforgery();
         group.MapPut("/{airtableRecordId}", UpsertAsync)
+            .WithMetadata(new DocumentedBody(typeof(LeadSyncRequest)))
             .WithSummary("Upsert a lead from Airtable and link its orphaned events.")
             .Produces<LeadSyncResponse>(StatusCodes.Status201Created)
             .Produces<LeadSyncResponse>()
