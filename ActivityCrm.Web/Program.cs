@@ -17,6 +17,7 @@ catch (EmbeddedPostgresException e)
     return 1;
 }
 builder.AddActivityCrmData();
+builder.AddActivityCrmPartitioning();
 builder.AddActivityCrmIdentity();
 builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();

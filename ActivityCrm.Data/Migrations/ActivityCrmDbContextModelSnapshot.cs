@@ -25,6 +25,35 @@ namespace ActivityCrm.Data.Migrations
             NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("ActivityCrm.Data.Entities.ActivityIdempotencyKey", b =>
+                {
+                    b.Property<string>("Source")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<Guid>("ActivityId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("activity_id");
+
+                    b.Property<DateTimeOffset>("Timestamp")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("timestamp");
+
+                    b.HasKey("Source", "IdempotencyKey")
+                        .HasName("pk_activity_idempotency_keys");
+
+                    b.HasIndex("Timestamp")
+                        .HasDatabaseName("ix_activity_idempotency_keys_timestamp");
+
+                    b.ToTable("activity_idempotency_keys", (string)null);
+                });
+
             modelBuilder.Entity("ActivityCrm.Data.Entities.ActivityLog", b =>
                 {
                     b.Property<Guid>("Id")
@@ -188,10 +217,6 @@ namespace ActivityCrm.Data.Migrations
                     b.HasIndex("EventType", "Timestamp")
                         .IsDescending(false, true)
                         .HasDatabaseName("ix_activity_type_time");
-
-                    b.HasIndex("Source", "IdempotencyKey")
-                        .IsUnique()
-                        .HasDatabaseName("ux_activity_source_idempotency");
 
                     b.HasIndex("Source", "Timestamp")
                         .IsDescending(false, true)

@@ -57,6 +57,7 @@ public static class DatabaseHosting
         // Extensions created by the migration are only visible to connections opened after it.
         NpgsqlConnection.ClearAllPools();
 
+        await app.PreparePartitionsAsync();
         await app.Services.GetRequiredService<ActivityTypeCache>().ReloadAsync(force: true);
         await Bootstrap.RunAsync(app);
     }
