@@ -42,16 +42,24 @@ public static class ActivityFilterChoices
         return list;
     }
 
-    /// <summary>Leads whose name or email contains <paramref name="text"/> (trigram indexes), live ones first.</summary>
+    /// <summary>
+    /// Leads whose name or email contains <paramref name="text"/> (trigram indexes), live ones first; with
+    /// nothing typed, the most recently active leads (their index, so no sort over every lead).
+    /// </summary>
     public static async Task<List<LeadChoice>> LeadsAsync(NpgsqlDataSource dataSource, string? text, int limit = 20, CancellationToken ct = default)
     {
-        var pattern = "%" + (text ?? "").Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-        await using var cmd = dataSource.CreateCommand("""
-            SELECT id, full_name, email, deleted_at IS NOT NULL FROM leads
-            WHERE @p = '%%' OR full_name ILIKE @p OR email ILIKE @p
-            ORDER BY deleted_at IS NOT NULL, full_name, id LIMIT @n
-            """);
-        cmd.Parameters.AddWithValue("p", pattern);
+        var typed = (text ?? "").Trim();
+        await using var cmd = dataSource.CreateCommand(typed.Length == 0
+            ? """
+              SELECT id, full_name, email, deleted_at IS NOT NULL FROM leads
+              WHERE last_activity_at IS NOT NULL ORDER BY last_activity_at DESC LIMIT @n
+              """
+            : """
+              SELECT id, full_name, email, deleted_at IS NOT NULL FROM leads
+              WHERE full_name ILIKE @p OR email ILIKE @p
+              ORDER BY deleted_at IS NOT NULL, full_name, id LIMIT @n
+              """);
+        cmd.Parameters.AddWithValue("p", ActivityQuery.ContainsPattern(typed));
         cmd.Parameters.AddWithValue("n", limit);
         return await ReadLeadsAsync(cmd, ct);
     }

@@ -194,6 +194,18 @@ public static class ActivityQuery
         return map;
     }
 
+    /// <summary>An ILIKE pattern for "contains <paramref name="text"/>", with % _ and \ taken literally.</summary>
+    internal static string ContainsPattern(string text)
+    {
+        var b = new StringBuilder(text.Length + 2).Append('%');
+        foreach (var ch in text)
+        {
+            if (ch is '%' or '_' or '\\') b.Append('\\');
+            b.Append(ch);
+        }
+        return b.Append('%').ToString();
+    }
+
     // ------------------------------------------------------------------ SQL
 
     private enum LeadGroup { All, Synced, Orphans }
@@ -444,20 +456,9 @@ public static class ActivityQuery
             var text = f.Search!.Trim();
             var words = $"a.search_vector @@ websearch_to_tsquery('english', {Add(text, NpgsqlDbType.Text)})";
             if (!HasLeadSearch(f) || part == SearchPart.Words) return words;
-            var pattern = Add("%" + EscapeLike(text) + "%", NpgsqlDbType.Text);
+            var pattern = Add(ContainsPattern(text), NpgsqlDbType.Text);
             var leads = $"a.lead_id IN (SELECT ls.id FROM leads ls WHERE ls.full_name ILIKE {pattern} OR ls.email ILIKE {pattern})";
             return part == SearchPart.Leads ? leads : $"({words} OR {leads})";
-        }
-
-        private static string EscapeLike(string s)
-        {
-            var b = new StringBuilder(s.Length);
-            foreach (var ch in s)
-            {
-                if (ch is '%' or '_' or '\\') b.Append('\\');
-                b.Append(ch);
-            }
-            return b.ToString();
         }
     }
 }
