@@ -117,8 +117,9 @@ public static class ActivityQuery
         var page = before && prev is null ? 1 : filter.Page;
 
         ActivityTotal total;
-        if (filter.Cursor is null && offset == 0 && !more)
-            total = new(rows.Count, ActivityTotalKind.Exact);
+        // The last page reached by page number (or the only page) knows the total without any counting.
+        if (filter.Cursor is null && !more && (offset == 0 || rows.Count > 0))
+            total = new(offset + rows.Count, ActivityTotalKind.Exact);
         else if (estimate > CountCap)
             total = new(estimate, ActivityTotalKind.Estimate);
         else

@@ -89,6 +89,7 @@ public sealed class ActivityBrowserPageTests(ActivityBrowserFixture fx) : IClass
         await Assertions.Expect(details.GetByTestId("metadata")).ToContainTextAsync("\"campaign_id\": \"browser_check\"");
         await Assertions.Expect(details.GetByTestId("open-event")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex($"^{Path}/[0-9a-f-]{{36}}$"));
         await details.GetByTestId("copy-execution-id").ClickAsync();
+        await Assertions.Expect(page.GetByText("Execution id 77001 is on the clipboard.")).ToBeVisibleAsync();
         Assert.Equal("77001", await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
 
         await details.GetByTestId("correlation-link").ClickAsync();
