@@ -80,6 +80,18 @@ public sealed class ActivityCsvTests(BrowseData data) : IClassFixture<BrowseData
     }
 
     [Fact]
+    public async Task A_long_export_keeps_every_row_in_order_while_a_worker_formats_them()
+    {
+        var rows = Enumerable.Range(0, 60_000).Select(i => Row(i % 7 == 0 ? $"=row {i}" : $"row {i}, with \"quotes\"\nand a line")).ToList();
+
+        var (_, records) = await WriteAsync(rows);
+
+        Assert.Equal(rows.Count + 1, records.Count);
+        Assert.Equal(rows.Select(r => r.Id.ToString()), records.Skip(1).Select(r => r[0]));
+        Assert.Equal("'=row 59997", records[59_998][11]);
+    }
+
+    [Fact]
     public async Task An_export_holds_every_matching_event_in_the_filters_order_and_only_those()
     {
         var filter = data.Filter("eventCategory=SMS&sort=oldest") with { Limit = 5, Cursor = null };
