@@ -1,5 +1,6 @@
 using ActivityCrm.Data.Postgres;
 using ActivityCrm.Web.Features.Account;
+using ActivityCrm.Web.Features.ActivityBrowser;
 using ActivityCrm.Web.Features.Health;
 using ActivityCrm.Web.Features.Ingestion;
 using ActivityCrm.Web.Features.Leads;
@@ -31,6 +32,7 @@ app.UseActivityCrmPipeline();
 app.MapHealthEndpoints();
 app.MapIngestionApi();
 app.MapLeadSyncApi();
+app.MapActivityLogsApi();
 app.MapAccountEndpoints();
 app.MapActivityCrmUi();
 
