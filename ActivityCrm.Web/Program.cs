@@ -18,9 +18,11 @@ catch (EmbeddedPostgresException e)
 }
 builder.AddActivityCrmData();
 builder.AddActivityCrmIdentity();
+builder.AddSharedDataProtection();
 builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();
 builder.AddIngestion();
+builder.AddActivityCrmHealth();
 
 var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;

@@ -54,6 +54,7 @@ public static class DatabaseHosting
         NpgsqlConnection.ClearAllPools();
 
         await app.Services.GetRequiredService<ActivityTypeCache>().ReloadAsync(force: true);
+        await app.Services.EnsureSharedKeyRingAsync();
         await Bootstrap.RunAsync(app);
     }
 }
