@@ -34,7 +34,8 @@ public sealed record SourceHealth(string Source, int[] Hourly, int[] SameHourBef
 /// and each source's counts are index-only range scans of the same index over just the windows needed (the last
 /// 24 hours, and the same hour on each baseline day: 31 hours of events for a 7-day baseline, not 169), so the
 /// cost follows the traffic in those windows and the number of sources, never the size of the table.
-/// Measured on 10.8 million events with 784,000 in the last week: see docs/benchmarks.md ("Health").
+/// Measured on 10.8 million events, 784,000 of them in the last week, 16 sources: about 150 ms (a whole week's
+/// hourly GROUP BY over the same index took 700 ms, 2.3 s with extract(), plus JIT).
 /// </summary>
 public static class SourceActivity
 {

@@ -50,6 +50,9 @@ public sealed class IngestionTimings
         return new(endpoint, ms.Length, Percentile(ms, 50), Percentile(ms, 95), Percentile(ms, 99), ms[^1]);
     }
 
+    /// <summary>"4.2 ms", "37 ms".</summary>
+    public static string Format(double ms) => ms < 10 ? $"{ms:N1} ms" : $"{ms:N0} ms";
+
     /// <summary>Nearest rank: the smallest value with at least p% of the samples at or below it.</summary>
     public static double Percentile(double[] sorted, double p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
