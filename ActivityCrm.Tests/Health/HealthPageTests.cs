@@ -14,7 +14,7 @@ public sealed class HealthPageFixture : BrowserFixture
 
     protected override IReadOnlyDictionary<string, string> AppSettings => new Dictionary<string, string>
     {
-        ["Health:RefreshSeconds"] = "1", ["Alerts:IntervalSeconds"] = "1", ["Alerts:ResolveAfterSeconds"] = "0",
+        ["Health:RefreshSeconds"] = "2", ["Alerts:IntervalSeconds"] = "2", ["Alerts:ResolveAfterSeconds"] = "0",
     };
 
     public override async Task InitializeAsync()
@@ -45,6 +45,7 @@ public sealed class HealthPageFixture : BrowserFixture
     }
 }
 
+[Collection(AppProcessCollection.Name)]
 public sealed class HealthPageTests(HealthPageFixture fx) : IClassFixture<HealthPageFixture>
 {
     private static ILocator Row(IPage page, string source) => page.Locator($"[data-testid=source-row][data-source='{source}']");

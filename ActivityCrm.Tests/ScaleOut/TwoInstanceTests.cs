@@ -39,6 +39,7 @@ public sealed class TwoInstanceFixture : BrowserFixture
     }
 }
 
+[Collection(AppProcessCollection.Name)]
 public sealed class TwoInstanceTests(TwoInstanceFixture fx) : IClassFixture<TwoInstanceFixture>
 {
     [Fact]

@@ -61,7 +61,10 @@ public sealed class HealthMonitor(NpgsqlDataSource dataSource, TimeProvider cloc
     private sealed class Cached<T> where T : class
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
-        private (T Value, DateTimeOffset At)? _last;
+        // A reference, swapped whole: readers outside the gate never see half an update.
+        private volatile Entry? _last;
+
+        private sealed record Entry(T Value, DateTimeOffset At);
 
         public async Task<T> GetAsync(TimeSpan maxAge, TimeProvider clock, Func<CancellationToken, Task<T>> load, CancellationToken ct)
         {
@@ -72,7 +75,7 @@ public sealed class HealthMonitor(NpgsqlDataSource dataSource, TimeProvider cloc
                 // Whoever waited for the gate may find the value the previous holder just loaded.
                 if (_last is { } fresh && clock.GetUtcNow() - fresh.At <= maxAge) return fresh.Value;
                 var value = await load(ct);
-                _last = (value, clock.GetUtcNow());
+                _last = new Entry(value, clock.GetUtcNow());
                 return value;
             }
             finally { _gate.Release(); }
