@@ -19,6 +19,7 @@ public class ActivityCrmDbContext(DbContextOptions<ActivityCrmDbContext> options
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<IngestionFailure> IngestionFailures => Set<IngestionFailure>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<AlertIncident> AlertIncidents => Set<AlertIncident>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -20,9 +20,11 @@ catch (EmbeddedPostgresException e)
 builder.AddActivityCrmData();
 builder.AddActivityCrmPartitioning();
 builder.AddActivityCrmIdentity();
+builder.AddSharedDataProtection();
 builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();
 builder.AddIngestion();
+builder.AddActivityCrmHealth();
 
 var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;

@@ -694,6 +694,88 @@ namespace ActivityCrm.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("ActivityCrm.Data.Entities.AlertIncident", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<DateTimeOffset?>("ClearSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("clear_since");
+
+                    b.Property<string>("Delivery")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("delivery");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Instance")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("instance");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<DateTimeOffset?>("OpenSentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("open_sent_at");
+
+                    b.Property<DateTimeOffset>("OpenedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opened_at");
+
+                    b.Property<DateTimeOffset?>("ResolveSentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("resolve_sent_at");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("ResolvedDetail")
+                        .HasColumnType("text")
+                        .HasColumnName("resolved_detail");
+
+                    b.Property<int>("SendFailures")
+                        .HasColumnType("integer")
+                        .HasColumnName("send_failures");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("title");
+
+                    b.HasKey("Id")
+                        .HasName("pk_alert_state");
+
+                    b.HasIndex("Key")
+                        .IsUnique()
+                        .HasDatabaseName("ux_alert_state_open_key")
+                        .HasFilter("resolved_at IS NULL");
+
+                    b.HasIndex("OpenedAt")
+                        .IsDescending()
+                        .HasDatabaseName("ix_alert_state_opened");
+
+                    b.ToTable("alert_state", (string)null);
+                });
+
             modelBuilder.Entity("ActivityCrm.Data.Entities.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")

@@ -59,6 +59,7 @@ public static class DatabaseHosting
 
         await app.PreparePartitionsAsync();
         await app.Services.GetRequiredService<ActivityTypeCache>().ReloadAsync(force: true);
+        await app.Services.EnsureSharedKeyRingAsync();
         await Bootstrap.RunAsync(app);
     }
 }
