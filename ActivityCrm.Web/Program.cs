@@ -21,6 +21,7 @@ builder.AddActivityCrmIdentity();
 builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();
 builder.AddIngestion();
+builder.AddLeads();
 
 var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
@@ -30,6 +31,7 @@ app.UseActivityCrmPipeline();
 app.MapHealthEndpoints();
 app.MapIngestionApi();
 app.MapLeadSyncApi();
+app.MapLeadTimelineApi();
 app.MapAccountEndpoints();
 app.MapActivityCrmUi();
 

@@ -11,5 +11,7 @@ public static class NavRegistry
     public static readonly IReadOnlyList<NavItem> Items = new List<NavItem>
     {
         // Features add their entries here, e.g. new("Activity logs", "list_alt", "/admin/activity-logs", Policies.Admin, 10),
+        new("Leads", "groups", "/leads", Policies.ProgramManager, 20),
+        new("Campaigns", "campaign", "/campaigns", Policies.ProgramManager, 25),
     }.OrderBy(i => i.Order).ToList();
 }
