@@ -40,19 +40,11 @@ public static class TimelineLayout
         : day == today.AddDays(-1) ? "Yesterday"
         : day.ToString(day.Year == today.Year ? "dddd, d MMMM" : "dddd, d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>PostgreSQL's order: timestamp descending, then uuid descending compared as big-endian bytes
-    /// (.NET's Guid.CompareTo orders differently), so merged live events sit exactly where a reload puts them.</summary>
+    /// <summary>The query's order: timestamp descending, then id descending (Guid.CompareTo orders like
+    /// PostgreSQL's uuid comparison), so merged live events sit exactly where a reload puts them.</summary>
     public static int NewestFirst(TimelineEvent a, TimelineEvent b)
     {
         var byTime = b.Row.Timestamp.CompareTo(a.Row.Timestamp);
-        return byTime != 0 ? byTime : CompareUuid(b.Id, a.Id);
-    }
-
-    public static int CompareUuid(Guid x, Guid y)
-    {
-        Span<byte> a = stackalloc byte[16], b = stackalloc byte[16];
-        x.TryWriteBytes(a, bigEndian: true, out _);
-        y.TryWriteBytes(b, bigEndian: true, out _);
-        return a.SequenceCompareTo(b);
+        return byTime != 0 ? byTime : b.Id.CompareTo(a.Id);
     }
 }
