@@ -91,9 +91,13 @@ public sealed class TimelineApiTests(AppFactory app) : IClassFixture<AppFactory>
         using var asAnalyst = await app.SignedInClientAsync(analyst, TestUsers.Password);
         using var withApiKeyOnly = app.ApiClient();
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(Url(lead))).StatusCode);
+        var unauthorized = await anonymous.GetAsync(Url(lead));
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+        Assert.Equal("application/problem+json", unauthorized.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.Unauthorized, (await withApiKeyOnly.GetAsync(Url(lead))).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await asAnalyst.GetAsync(Url(lead))).StatusCode);
+        var forbidden = await asAnalyst.GetAsync(Url(lead));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.OK, (await asPm.GetAsync(Url(lead))).StatusCode);
     }
 
