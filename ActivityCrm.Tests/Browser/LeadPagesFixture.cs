@@ -64,19 +64,9 @@ public sealed class LeadPagesFixture : BrowserFixture
         }
     }
 
-    public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] args)
-    {
-        await using var cmd = DataSource.CreateCommand(sql);
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        return (T)Convert.ChangeType((await cmd.ExecuteScalarAsync())!, typeof(T));
-    }
+    public Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] args) => DataSource.ScalarAsync<T>(sql, args);
 
-    public async Task ExecAsync(string sql, params (string Name, object Value)[] args)
-    {
-        await using var cmd = DataSource.CreateCommand(sql);
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        await cmd.ExecuteNonQueryAsync();
-    }
+    public Task ExecAsync(string sql, params (string Name, object Value)[] args) => DataSource.ExecAsync(sql, args);
 
     private sealed record LeadBody(Guid LeadId);
 }

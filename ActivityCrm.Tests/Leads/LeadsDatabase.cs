@@ -83,20 +83,9 @@ public sealed class LeadsDatabase : IAsyncLifetime
         return ids;
     }
 
-    public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] args)
-    {
-        await using var cmd = DataSource.CreateCommand(sql);
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        var result = await cmd.ExecuteScalarAsync();
-        return (T)Convert.ChangeType(result!, typeof(T));
-    }
+    public Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] args) => DataSource.ScalarAsync<T>(sql, args);
 
-    public async Task ExecAsync(string sql, params (string Name, object Value)[] args)
-    {
-        await using var cmd = DataSource.CreateCommand(sql);
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        await cmd.ExecuteNonQueryAsync();
-    }
+    public Task ExecAsync(string sql, params (string Name, object Value)[] args) => DataSource.ExecAsync(sql, args);
 
     public Task<long> ActivityCountAsync(Guid leadId) => ScalarAsync<long>("SELECT count(*) FROM lead_activity_log WHERE lead_id = @l", ("l", leadId));
 }

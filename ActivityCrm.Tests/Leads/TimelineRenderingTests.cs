@@ -20,13 +20,17 @@ public sealed class TimelineRenderingTests
     };
 
     private static Task<IDocument> Entry(ActivityRow row, TimelineContext? context = null) =>
+        InContext<TimelineEntry>(row, context ?? new TimelineContext(TimeZoneInfo.Utc, At.AddHours(1)));
+
+    /// <summary>Renders <typeparamref name="TComponent"/> for one event inside the context the timeline cascades.</summary>
+    private static Task<IDocument> InContext<TComponent>(ActivityRow row, TimelineContext context) where TComponent : IComponent =>
         TimelineRenderer.RenderAsync<CascadingValue<TimelineContext>>(new()
         {
-            ["Value"] = context ?? new TimelineContext(TimeZoneInfo.Utc, At.AddHours(1)),
+            ["Value"] = context,
             ["ChildContent"] = (RenderFragment)(b =>
             {
-                b.OpenComponent<TimelineEntry>(0);
-                b.AddAttribute(1, nameof(TimelineEntry.Event), TimelineEvent.From(row));
+                b.OpenComponent<TComponent>(0);
+                b.AddAttribute(1, "Event", TimelineEvent.From(row));
                 b.CloseComponent();
             }),
         });
@@ -193,16 +197,7 @@ public sealed class TimelineRenderingTests
     }
 
     private static Task<IDocument> RenderDetails(ActivityRow row, bool canOpen) =>
-        TimelineRenderer.RenderAsync<CascadingValue<TimelineContext>>(new()
-        {
-            ["Value"] = new TimelineContext(TimeZoneInfo.Utc, At, canOpen),
-            ["ChildContent"] = (RenderFragment)(b =>
-            {
-                b.OpenComponent<EventDetails>(0);
-                b.AddAttribute(1, nameof(EventDetails.Event), TimelineEvent.From(row));
-                b.CloseComponent();
-            }),
-        });
+        InContext<EventDetails>(row, new TimelineContext(TimeZoneInfo.Utc, At, canOpen));
 
     [Fact]
     public async Task Events_sharing_a_correlation_id_collapse_into_one_journey_card_with_its_steps_in_order()
