@@ -110,6 +110,11 @@ public sealed class LeadPagesTests(LeadPagesFixture fx) : IClassFixture<LeadPage
         Assert.Equal(230, ids.Distinct().Count());
         await Assertions.Expect(Timeline(page).Locator("[data-event-id]").Last).ToContainTextAsync("message 229");
         await Assertions.Expect(page.GetByTestId("timeline-end")).ToContainTextAsync("230 events");
+
+        // The search box narrows the same timeline: "message 17" is 17 and 170-179.
+        await page.GetByTestId("timeline-search").FillAsync("message 17");
+        await Assertions.Expect(Timeline(page).Locator("[data-event-id]")).ToHaveCountAsync(11, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("timeline-end")).ToContainTextAsync("11 events match");
         fx.AssertNoConsoleErrors();
     }
 
