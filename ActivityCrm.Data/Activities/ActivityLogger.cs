@@ -41,7 +41,7 @@ public sealed class ActivityLogException(string message) : Exception(message);
 /// <summary>
 /// The PRD's logLeadActivity for server code: writes through <see cref="ActivityWriter"/> (the one write
 /// path) and joins the caller's transaction when there is one, so a change and its history commit together.
-/// Unlike the PRD it never swallows a failure (docs/decisions/0003, 0004): it throws, and the change rolls back.
+/// Unlike the PRD it never swallows a failure (docs/decisions/0003, 0006): it throws, and the change rolls back.
 /// </summary>
 public sealed class ActivityLogger(ActivityWriter writer, ActivityTypeCache types, TimeProvider clock)
 {
