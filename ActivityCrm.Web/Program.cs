@@ -25,6 +25,7 @@ builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();
 builder.AddIngestion();
 builder.AddActivityCrmHealth();
+builder.AddLeads();
 
 var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
@@ -35,6 +36,7 @@ app.MapHealthEndpoints();
 app.MapIngestionApi();
 app.MapLeadSyncApi();
 app.MapActivityLogsApi();
+app.MapLeadTimelineApi();
 app.MapAccountEndpoints();
 app.MapActivityCrmUi();
 

@@ -1,3 +1,4 @@
+using ActivityCrm.Data.Leads;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -184,6 +185,14 @@ public static class DemoData
             ON CONFLICT DO NOTHING
             """, ct);
         await ExecAsync(conn, """
+            INSERT INTO lead_notes (id, lead_id, body, created_by, created_at)
+            SELECT a.related_entity_id::uuid, a.lead_id, a.message_content, a.created_by, a."timestamp"
+            FROM lead_activity_log a
+            WHERE a.event_type = 'NOTE_ADDED' AND a.source = 'ui:note-add' AND a.related_entity_type = 'Note'
+              AND a.lead_id IS NOT NULL AND a.message_content IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """, ct);
+        await ExecAsync(conn, """
             UPDATE leads l SET last_activity_at = x.ts
             FROM (SELECT lead_id, max("timestamp") ts FROM lead_activity_log WHERE lead_id IS NOT NULL GROUP BY lead_id) x
             WHERE l.id = x.lead_id
@@ -337,11 +346,23 @@ public static class DemoData
         else if (kind < 82)
         {
             var from = Pick(rnd, Statuses);
-            var to = Pick(rnd, Statuses);
+            var to = Pick(rnd, Statuses.Where(x => x != from).ToList());
             yield return new("LEAD_CLAIMED", "MANUAL", $"Lead claimed by {person.Name}", null, new { owner_id = person.Id, owner_name = person.Name }, "ui:lead-claim", "human", person.Id.ToString(), person.Id);
             yield return new("STATUS_CHANGED", "MANUAL", $"Status changed from {from} to {to}", null, new { fromStatus = from, toStatus = to }, "ui:status-change", "human", person.Id.ToString(), person.Id);
-            if (rnd.Next(100) < 60) yield return new("NOTE_ADDED", "MANUAL", "Note added", $"Spoke with {lead.First}: interested in the {campaign.Name} offer, call back next week about pricing.", new { note_length = 80 }, "ui:note-add", "human", person.Id.ToString(), person.Id, "Note", Guid.NewGuid().ToString());
-            if (rnd.Next(100) < 50) yield return new("CALL_LOGGED", "CALL", "Call logged: connected, 12 min", "Discussed goals and budget; sending the proposal.", new { outcome = Pick(rnd, ["connected", "voicemail", "no_answer"]), durationSeconds = rnd.Next(30, 1800) }, "ui:call-log", "human", person.Id.ToString(), person.Id);
+            if (rnd.Next(100) < 60)
+            {
+                // The same shape LeadActions.AddNoteAsync writes; the lead_notes rows are added after the COPY.
+                var note = $"Spoke with {lead.First}: interested in the {campaign.Name} offer, call back next week about pricing.";
+                var noteId = Guid.NewGuid();
+                yield return new("NOTE_ADDED", "MANUAL", "Note added", note, new { note_id = noteId, note_length = note.Length }, "ui:note-add", "human", person.Id.ToString(), person.Id, "Note", noteId.ToString());
+            }
+            if (rnd.Next(100) < 50)
+            {
+                var outcome = Pick(rnd, ["connected", "connected", "voicemail", "no_answer"]);
+                var seconds = outcome == "connected" ? rnd.Next(120, 1800) : rnd.Next(5, 60);
+                yield return new("CALL_LOGGED", "CALL", $"Call logged: {CallOutcomes.Labels[outcome].ToLowerInvariant()}, {LeadActions.FormatDuration(seconds)}",
+                    outcome == "connected" ? "Discussed goals and budget; sending the proposal." : null, new { outcome, durationSeconds = seconds }, "ui:call-log", "human", person.Id.ToString(), person.Id);
+            }
         }
         else
         {

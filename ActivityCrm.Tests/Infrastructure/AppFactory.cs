@@ -50,20 +50,9 @@ public class AppFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
-    public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] args)
-    {
-        await using var cmd = DataSource.CreateCommand(sql);
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        var result = await cmd.ExecuteScalarAsync();
-        return (T)Convert.ChangeType(result!, typeof(T));
-    }
+    public Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] args) => DataSource.ScalarAsync<T>(sql, args);
 
-    public async Task ExecAsync(string sql, params (string Name, object Value)[] args)
-    {
-        await using var cmd = DataSource.CreateCommand(sql);
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v);
-        await cmd.ExecuteNonQueryAsync();
-    }
+    public Task ExecAsync(string sql, params (string Name, object Value)[] args) => DataSource.ExecAsync(sql, args);
 
     /// <summary>A lead of its own for one test (unique Airtable id).</summary>
     public async Task<(Guid Id, string AirtableId)> CreateLeadAsync(string? first = null, string? last = null, string? email = null)

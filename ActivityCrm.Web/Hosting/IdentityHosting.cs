@@ -55,11 +55,10 @@ public static class IdentityHosting
 
     private static bool IsApi(HttpRequest r) => r.Path.StartsWithSegments("/api");
 
-    private static Task Status(HttpResponse response, int status)
-    {
-        response.StatusCode = status;
-        return Task.CompletedTask;
-    }
+    // A problem body, so callers get JSON (and the status-code pages never swap in the HTML not-found page).
+    private static Task Status(HttpResponse response, int status) =>
+        TypedResults.Problem(statusCode: status, title: status == 401 ? "Sign in first" : "Your role does not allow this",
+            detail: status == 401 ? "This API needs a signed-in session (the app's cookie)." : null).ExecuteAsync(response.HttpContext);
 
     private static Task Redirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx)
     {

@@ -13,5 +13,7 @@ public static class NavRegistry
         // Features add their entries here, e.g. new("Activity logs", "list_alt", "/admin/activity-logs", Policies.Admin, 10),
         new("Activity logs", "list_alt", "/admin/activity-logs", Policies.Admin, 10),
         new("Health", "monitor_heart", "/admin/health", Policies.Admin, 30),
+        new("Leads", "groups", "/leads", Policies.ProgramManager, 20),
+        new("Campaigns", "campaign", "/campaigns", Policies.ProgramManager, 25),
     }.OrderBy(i => i.Order).ToList();
 }
