@@ -1,5 +1,6 @@
 using ActivityCrm.Data.Postgres;
 using ActivityCrm.Web.Features.Account;
+using ActivityCrm.Web.Features.Analytics;
 using ActivityCrm.Web.Features.Health;
 using ActivityCrm.Web.Features.Ingestion;
 using ActivityCrm.Web.Features.Leads;
@@ -21,6 +22,7 @@ builder.AddActivityCrmIdentity();
 builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();
 builder.AddIngestion();
+builder.AddAnalytics();
 
 var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
@@ -30,6 +32,7 @@ app.UseActivityCrmPipeline();
 app.MapHealthEndpoints();
 app.MapIngestionApi();
 app.MapLeadSyncApi();
+app.MapAnalyticsApi();
 app.MapAccountEndpoints();
 app.MapActivityCrmUi();
 

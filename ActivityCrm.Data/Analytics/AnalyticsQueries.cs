@@ -20,10 +20,10 @@ public static class AnalyticsQueries
     {
         const string Replied = "count(*) FILTER (WHERE first_reply_at <= first_sent_at + interval '24 hours')";
         var scope = Journeys(filter, "first_sent_at", campaignRows: false);
-        var overall = new ReplyRateRow("overall", "", filter.Campaign is null ? "All leads" : "Campaign", 0, 0);
+        var overall = ReplyRateRow.Of("overall", "", filter.Campaign is null ? "All leads" : "Campaign", 0, 0);
         await using (var cmd = scope.Command(dataSource, $"SELECT count(*), {Replied} FROM analytics_journeys x WHERE {scope.Sql}"))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
-            if (await r.ReadAsync(ct)) overall = overall with { Journeys = r.GetInt64(0), RepliedWithin24h = r.GetInt64(1) };
+            if (await r.ReadAsync(ct)) overall = ReplyRateRow.Of(overall.Scope, overall.Key, overall.Label, r.GetInt64(0), r.GetInt64(1));
 
         var byCampaign = new List<ReplyRateRow>();
         var campaigns = Journeys(filter, "first_sent_at", campaignRows: true);
@@ -35,7 +35,7 @@ public static class AnalyticsQueries
             ORDER BY 2, 1
             """))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
-            while (await r.ReadAsync(ct)) byCampaign.Add(new("campaign", r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+            while (await r.ReadAsync(ct)) byCampaign.Add(ReplyRateRow.Of("campaign", r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
 
         var byWeek = new List<ReplyRateRow>();
         await using (var cmd = scope.Command(dataSource, $"""
@@ -45,7 +45,7 @@ public static class AnalyticsQueries
             ORDER BY week
             """))
         await using (var r = await cmd.ExecuteReaderAsync(ct))
-            while (await r.ReadAsync(ct)) byWeek.Add(new("week", r.GetString(0), "Week of " + r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+            while (await r.ReadAsync(ct)) byWeek.Add(ReplyRateRow.Of("week", r.GetString(0), "Week of " + r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
         return new(overall, byCampaign, byWeek);
     }
 
@@ -184,17 +184,19 @@ public static class AnalyticsQueries
             ORDER BY coalesce(sms.failed, 0) + coalesce(dead.dead_letters, 0) DESC, source
             """, also: dead);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) rows.Add(new(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)));
+        while (await r.ReadAsync(ct)) rows.Add(SourceFailureRow.Of(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)));
         return rows;
     }
 
     public static async Task<AnalyticsFreshness> FreshnessAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)
     {
-        await using var cmd = dataSource.CreateCommand("SELECT caught_up_to, refreshed_at, rebuilt_at FROM analytics_state WHERE id = 1");
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT caught_up_to, refreshed_at, rebuilt_at, events_created_at::text || '/' || events_id::text FROM analytics_state WHERE id = 1
+            """);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct)) return new(null, null, null);
+        if (!await r.ReadAsync(ct)) return new(null, null, null, null);
         DateTimeOffset? At(int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
-        return new(At(0), At(1), At(2));
+        return new(At(0), At(1), At(2), r.IsDBNull(3) ? null : r.GetString(3));
     }
 
     public static async Task<AnalyticsFilterOptions> FilterOptionsAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)

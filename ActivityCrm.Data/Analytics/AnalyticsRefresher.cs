@@ -34,7 +34,8 @@ public sealed record AnalyticsRefreshResult(AnalyticsRefreshOutcome Outcome, lon
 /// </summary>
 public static class AnalyticsRefresher
 {
-    private const long LockKey = 0x41435F414E414C59; // "AC_ANALY"
+    /// <summary>The advisory lock one refreshing instance holds (pg_advisory_xact_lock), "AC_ANALY".</summary>
+    public const long LockKey = 0x41435F414E414C59;
 
     /// <summary>One step: a full rebuild when the rollups were never built (or a bulk load asked for one),
     /// otherwise the next batch of new events.</summary>

@@ -1,12 +1,17 @@
+using CsvHelper;
+
 namespace ActivityCrm.Data.Analytics;
 
-// The rows each panel shows are the rows its CSV has: page and download read the same records.
+// The rows each panel shows are the rows its CSV has: page and download read the same records
+// ([CsvRecord]: CsvHelper generates their writers at compile time).
 
 /// <param name="Scope">overall, campaign or week.</param>
 /// <param name="Key">"" for overall, the campaign key, or the ISO week (2026-W10).</param>
-public sealed record ReplyRateRow(string Scope, string Key, string Label, long Journeys, long RepliedWithin24h)
+[CsvRecord]
+public sealed partial record ReplyRateRow(string Scope, string Key, string Label, long Journeys, long RepliedWithin24h, double? Rate)
 {
-    public double? Rate => Journeys == 0 ? null : (double)RepliedWithin24h / Journeys;
+    public static ReplyRateRow Of(string scope, string key, string label, long journeys, long replied) =>
+        new(scope, key, label, journeys, replied, journeys == 0 ? null : (double)replied / journeys);
 }
 
 public sealed record ReplyRateResult(ReplyRateRow Overall, IReadOnlyList<ReplyRateRow> ByCampaign, IReadOnlyList<ReplyRateRow> ByWeek)
@@ -16,7 +21,8 @@ public sealed record ReplyRateResult(ReplyRateRow Overall, IReadOnlyList<ReplyRa
 
 /// <param name="CampaignKey">"" for the sum over all campaigns.</param>
 /// <param name="DropOff">Share of the previous stage's journeys that did not reach this one (null for the first stage or an empty previous stage).</param>
-public sealed record FunnelStageRow(string CampaignKey, string Campaign, int StageOrder, string Stage, long Journeys, double? DropOff);
+[CsvRecord]
+public sealed partial record FunnelStageRow(string CampaignKey, string Campaign, int StageOrder, string Stage, long Journeys, double? DropOff);
 
 public sealed record FunnelDropOff(string FromStage, string ToStage, long Lost, double Rate);
 
@@ -40,9 +46,11 @@ public sealed record FunnelResult(IReadOnlyList<FunnelStageRow> Rows)
     }
 }
 
-public sealed record CampaignOutcomeRow(string CampaignKey, string Campaign, long Booked, long OptedOut);
+[CsvRecord]
+public sealed partial record CampaignOutcomeRow(string CampaignKey, string Campaign, long Booked, long OptedOut);
 
-public sealed record ReplyTimeBucketRow(int Order, string Bucket, long Journeys);
+[CsvRecord]
+public sealed partial record ReplyTimeBucketRow(int Order, string Bucket, long Journeys);
 
 /// <param name="NotReplied">Journeys in the cohort with no reply yet (not in any bucket).</param>
 public sealed record ReplyTimeResult(IReadOnlyList<ReplyTimeBucketRow> Buckets, long NotReplied)
@@ -56,19 +64,24 @@ public sealed record ReplyTimeResult(IReadOnlyList<ReplyTimeBucketRow> Buckets, 
     public IEnumerable<ReplyTimeBucketRow> Rows => [.. Buckets, new(Buckets.Count, NoReplyBucket, NotReplied)];
 }
 
-public sealed record DayCategoryRow(DateOnly Day, string Category, long Events);
+[CsvRecord]
+public sealed partial record DayCategoryRow(DateOnly Day, string Category, long Events);
 
-public sealed record SourceCountRow(string Source, long Events);
+[CsvRecord]
+public sealed partial record SourceCountRow(string Source, long Events);
 
 /// <param name="DeadLetters">Requests from this source kept in ingestion_failures (rejected, not stored).</param>
-public sealed record SourceFailureRow(string Source, long Sent, long Failed, long DeadLetters)
+/// <param name="FailureRate">MESSAGE_FAILED / (MESSAGE_SENT + MESSAGE_FAILED); null when the source sent nothing.</param>
+[CsvRecord]
+public sealed partial record SourceFailureRow(string Source, long Sent, long Failed, double? FailureRate, long DeadLetters)
 {
-    /// <summary>MESSAGE_FAILED / (MESSAGE_SENT + MESSAGE_FAILED); null when the source sent nothing.</summary>
-    public double? FailureRate => Sent + Failed == 0 ? null : (double)Failed / (Sent + Failed);
+    public static SourceFailureRow Of(string source, long sent, long failed, long deadLetters) =>
+        new(source, sent, failed, sent + failed == 0 ? null : (double)failed / (sent + failed), deadLetters);
 }
 
 /// <param name="CaughtUpTo">Every event stored before this instant is in the figures.</param>
-public sealed record AnalyticsFreshness(DateTimeOffset? CaughtUpTo, DateTimeOffset? RefreshedAt, DateTimeOffset? RebuiltAt);
+/// <param name="Bookmark">Changes exactly when the rollups took in new events (a page reloads its panels then).</param>
+public sealed record AnalyticsFreshness(DateTimeOffset? CaughtUpTo, DateTimeOffset? RefreshedAt, DateTimeOffset? RebuiltAt, string? Bookmark);
 
 public sealed record CampaignOption(string Key, string Name, Guid? ClientId);
 

@@ -11,5 +11,6 @@ public static class NavRegistry
     public static readonly IReadOnlyList<NavItem> Items = new List<NavItem>
     {
         // Features add their entries here, e.g. new("Activity logs", "list_alt", "/admin/activity-logs", Policies.Admin, 10),
+        new("Analytics", "insights", "/analytics", Policies.Analyst, 50),
     }.OrderBy(i => i.Order).ToList();
 }
