@@ -98,7 +98,7 @@ public sealed class AnalyticsApiTests(AnalyticsAppFactory app) : IClassFixture<A
 
         var reply = await CsvLinesAsync(client, $"/api/analytics/reply-rate.csv?client={S.ClientB}");
         Assert.Equal("Scope,Key,Label,Journeys,RepliedWithin24h,Rate", reply[0]);
-        Assert.Equal(["overall,,All leads,3,1,0.3333333333333333", $"campaign,{S.WebinarKey},Webinar Follow-up,3,1,0.3333333333333333", "week,2026-W11,Week of 2026-03-09,3,1,0.3333333333333333"], reply[1..]);
+        Assert.Equal(["overall,,All leads,3,1,0.3333333333333333", $"campaign,{S.WebinarKey},Webinar Replay,3,1,0.3333333333333333", "week,2026-W11,Week of 2026-03-09,3,1,0.3333333333333333"], reply[1..]);
 
         var days = await CsvLinesAsync(client, $"/api/analytics/events-per-day.csv?campaign={S.WebinarKey}&from=2026-03-10");
         Assert.Equal(["Day,Category,Events", "2026-03-10,SMS,2"], days);
@@ -113,7 +113,7 @@ public sealed class AnalyticsApiTests(AnalyticsAppFactory app) : IClassFixture<A
         Assert.Equal(["Source,Events", $"{AnalyticsScenario.Scheduler},10", $"{AnalyticsScenario.Calendly},2", $"{AnalyticsScenario.Delivery},2", $"{AnalyticsScenario.Replies},2"], top);
 
         var bookings = await CsvLinesAsync(client, "/api/analytics/bookings.csv");
-        Assert.Equal(["CampaignKey,Campaign,Booked,OptedOut", $"{S.SpringKey},Spring Promo,2,0", $"{S.WebinarKey},Webinar Follow-up,1,1"], bookings);
+        Assert.Equal(["CampaignKey,Campaign,Booked,OptedOut", $"{S.SpringKey},Spring Promo,2,0", $"{S.WebinarKey},Webinar Replay,1,1"], bookings);
     }
 
     [Theory]

@@ -16,7 +16,7 @@ public sealed class AnalyticsFiguresTests(AnalyticsScenarioDatabase db) : IClass
         // L1, L2, L5, L7 replied within 24 h; L4 after 30 h; L3, L8, L6 never.
         Assert.Equal((8, 4), (r.Overall.Journeys, r.Overall.RepliedWithin24h));
         Assert.Equal(0.5, r.Overall.Rate);
-        Assert.Equal([("Spring Promo", 4L, 2L), ("Webinar Follow-up", 3L, 1L)], r.ByCampaign.Select(c => (c.Label, c.Journeys, c.RepliedWithin24h)));
+        Assert.Equal([("Spring Promo", 4L, 2L), ("Webinar Replay", 3L, 1L)], r.ByCampaign.Select(c => (c.Label, c.Journeys, c.RepliedWithin24h)));
         Assert.Equal([("2026-W10", 5L, 3L), ("2026-W11", 3L, 1L)], r.ByWeek.Select(w => (w.Key, w.Journeys, w.RepliedWithin24h)));
         Assert.Equal("Week of 2026-03-02", r.ByWeek[0].Label);
     }
@@ -30,7 +30,7 @@ public sealed class AnalyticsFiguresTests(AnalyticsScenarioDatabase db) : IClass
 
         var webinar = await AnalyticsQueries.ReplyRateAsync(db.DataSource, new(Campaign: S.WebinarKey));
         Assert.Equal((3, 1), (webinar.Overall.Journeys, webinar.Overall.RepliedWithin24h));
-        Assert.Equal(["Webinar Follow-up"], webinar.ByCampaign.Select(c => c.Label));
+        Assert.Equal(["Webinar Replay"], webinar.ByCampaign.Select(c => c.Label));
 
         var secondWeek = await AnalyticsQueries.ReplyRateAsync(db.DataSource, new(From: Mar9));
         Assert.Equal((3, 1), (secondWeek.Overall.Journeys, secondWeek.Overall.RepliedWithin24h));
@@ -78,14 +78,14 @@ public sealed class AnalyticsFiguresTests(AnalyticsScenarioDatabase db) : IClass
     public async Task Bookings_and_opt_outs_are_counted_per_campaign_by_the_date_they_happened()
     {
         var all = await AnalyticsQueries.BookingsAndOptOutsAsync(db.DataSource, AnalyticsFilter.None);
-        Assert.Equal([("Spring Promo", 2L, 0L), ("Webinar Follow-up", 1L, 1L)], all.Select(r => (r.Campaign, r.Booked, r.OptedOut)));
+        Assert.Equal([("Spring Promo", 2L, 0L), ("Webinar Replay", 1L, 1L)], all.Select(r => (r.Campaign, r.Booked, r.OptedOut)));
 
         var firstWeek = await AnalyticsQueries.BookingsAndOptOutsAsync(db.DataSource, new(To: Mar8));
         Assert.Equal([("Spring Promo", 2L, 0L)], firstWeek.Select(r => (r.Campaign, r.Booked, r.OptedOut)));
 
         // L4 opted out on Mar 10; L5 booked on Mar 9.
         var tenth = await AnalyticsQueries.BookingsAndOptOutsAsync(db.DataSource, new(From: new DateOnly(2026, 3, 10)));
-        Assert.Equal([("Webinar Follow-up", 0L, 1L)], tenth.Select(r => (r.Campaign, r.Booked, r.OptedOut)));
+        Assert.Equal([("Webinar Replay", 0L, 1L)], tenth.Select(r => (r.Campaign, r.Booked, r.OptedOut)));
 
         Assert.Empty(await AnalyticsQueries.BookingsAndOptOutsAsync(db.DataSource, new(ClientId: S.ClientA, Campaign: S.WebinarKey)));
     }

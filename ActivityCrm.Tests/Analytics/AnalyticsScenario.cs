@@ -42,7 +42,7 @@ public sealed class AnalyticsScenario
             Leads = [],
         };
         await ExecAsync(ds, "INSERT INTO clients (id, name) VALUES (@a, 'Acme Coaching'), (@b, 'Beta Dental')", ("a", s.ClientA), ("b", s.ClientB));
-        await ExecAsync(ds, "INSERT INTO campaigns (id, name, client_id) VALUES (@s, 'Spring Promo', @a), (@w, 'Webinar Follow-up', @b)",
+        await ExecAsync(ds, "INSERT INTO campaigns (id, name, client_id) VALUES (@s, 'Spring Promo', @a), (@w, 'Webinar Replay', @b)",
             ("s", s.Spring), ("w", s.Webinar), ("a", s.ClientA), ("b", s.ClientB));
         foreach (var (name, client) in new[] { ("L1", s.ClientA), ("L2", s.ClientA), ("L3", s.ClientA), ("L8", s.ClientA), ("L7", s.ClientA), ("L4", s.ClientB), ("L5", s.ClientB), ("L6", s.ClientB) })
             s.Leads[name] = await CreateLeadAsync(ds, name, client);
@@ -74,15 +74,15 @@ public sealed class AnalyticsScenario
         events.Add(s.Event("L7", "MESSAGE_DELIVERED", "SMS", Delivery, d1.AddHours(8).AddMinutes(1)));
         events.Add(s.Event("L7", "INBOUND_REPLY", "SMS", Replies, d1.AddHours(20)));
 
-        Journey("L4", s.Webinar, "Webinar Follow-up", d7.AddHours(12), d7.AddHours(12));
+        Journey("L4", s.Webinar, "Webinar Replay", d7.AddHours(12), d7.AddHours(12));
         events.Add(s.Event("L4", "MESSAGE_DELIVERED", "SMS", Delivery, d7.AddHours(12).AddMinutes(1)));
         events.Add(s.Event("L4", "INBOUND_REPLY", "SMS", Replies, d8.AddHours(18)));
         events.Add(s.Event("L4", "OPT_OUT", "SMS", Replies, d8.AddHours(18).AddMinutes(5)));
-        Journey("L5", s.Webinar, "Webinar Follow-up", d7.AddHours(12), d7.AddHours(12).AddMinutes(5));
+        Journey("L5", s.Webinar, "Webinar Replay", d7.AddHours(12), d7.AddHours(12).AddMinutes(5));
         events.Add(s.Event("L5", "MESSAGE_DELIVERED", "SMS", Delivery, d7.AddHours(12).AddMinutes(6)));
         events.Add(s.Event("L5", "INBOUND_REPLY", "SMS", Replies, d7.AddHours(12).AddMinutes(20)));
         events.Add(s.Event("L5", "BOOKING_CONFIRMED", "BOOKING", Calendly, d7.AddHours(13)));
-        Journey("L6", s.Webinar, "Webinar Follow-up", d7.AddHours(12), d7.AddHours(12).AddMinutes(10));
+        Journey("L6", s.Webinar, "Webinar Replay", d7.AddHours(12), d7.AddHours(12).AddMinutes(10));
         events.Add(s.Event("L6", "MESSAGE_DELIVERED", "SMS", Delivery, d7.AddHours(12).AddMinutes(11)));
 
         // Shuffled: the rollups must not depend on the order events are stored in.

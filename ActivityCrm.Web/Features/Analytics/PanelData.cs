@@ -16,4 +16,7 @@ public static class AnalyticsFormat
     public static string PercentAxis(object value) => $"{value:0}%";
     public static string Count(long n) => n.ToString("N0");
     public static string Plural(long n, string one, string many) => $"{n:N0} {(n == 1 ? one : many)}";
+
+    /// <summary>Room on the left of a horizontal bar chart for its longest label (Radzen does not measure them).</summary>
+    public static double BarLabelMargin(IEnumerable<string> labels) => Math.Clamp(12 + 7.2 * labels.DefaultIfEmpty("").Max(l => l.Length), 40, 240);
 }
