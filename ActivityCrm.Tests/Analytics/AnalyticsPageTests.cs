@@ -123,7 +123,7 @@ public sealed class AnalyticsPageTests(AnalyticsBrowserFixture fx) : IClassFixtu
             await Assertions.Expect(page.GetByTestId("answer-funnel")).ToBeVisibleAsync(new() { Timeout = 15_000 });
             Assert.Contains("from=", page.Url);
             foreach (var slug in Slugs)
-                await Assertions.Expect(page.GetByTestId($"panel-{slug}").Locator(".rz-chart svg path").First).ToBeAttachedAsync(new() { Timeout = 15_000 });
+                await Assertions.Expect(page.GetByTestId($"panel-{slug}").Locator(".rz-chart svg path").First).ToBeAttachedAsync(new() { Timeout = 60_000 });
             await page.WaitForTimeoutAsync(1000); // chart animation
             await fx.ScreenshotAsync(page, $"analytics-{width}x{height}");
             // The body scrolls inside the layout, so the page shot shows the top; each panel gets its own.

@@ -7,23 +7,14 @@ namespace ActivityCrm.Tests.Analytics;
 /// <summary>How the rollups follow new events: incrementally, out of order, across slow transactions, through redaction.</summary>
 public sealed class AnalyticsRefreshTests : IAsyncLifetime
 {
-    private Infrastructure.TestDatabase database = null!;
-    private NpgsqlDataSource ds = null!;
-    private AnalyticsScenario s = null!;
+    // A database of its own per test (xunit makes a new instance for each): these tests add events.
+    private readonly AnalyticsScenarioDatabase db = new();
+    private NpgsqlDataSource ds => db.DataSource;
+    private AnalyticsScenario s => db.Scenario;
 
-    public async Task InitializeAsync()
-    {
-        database = await Infrastructure.TestDatabase.CreateAsync();
-        ds = database.CreateDataSource();
-        s = await AnalyticsScenario.CreateAsync(ds);
-        await AnalyticsRefresher.CatchUpAsync(ds);
-    }
+    public Task InitializeAsync() => db.InitializeAsync();
 
-    public async Task DisposeAsync()
-    {
-        await ds.DisposeAsync();
-        await database.DisposeAsync();
-    }
+    public Task DisposeAsync() => db.DisposeAsync();
 
     private static readonly DateTimeOffset Mar9 = AnalyticsScenario.Mar2.AddDays(7);
 
