@@ -1,6 +1,7 @@
 using ActivityCrm.Data.Postgres;
 using ActivityCrm.Web.Features.Account;
 using ActivityCrm.Web.Features.ActivityBrowser;
+using ActivityCrm.Web.Features.Analytics;
 using ActivityCrm.Web.Features.Health;
 using ActivityCrm.Web.Features.Ingestion;
 using ActivityCrm.Web.Features.Leads;
@@ -26,6 +27,7 @@ builder.AddActivityCrmUi();
 builder.AddIngestion();
 builder.AddActivityCrmHealth();
 builder.AddLeads();
+builder.AddAnalytics();
 
 var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
@@ -37,6 +39,7 @@ app.MapIngestionApi();
 app.MapLeadSyncApi();
 app.MapActivityLogsApi();
 app.MapLeadTimelineApi();
+app.MapAnalyticsApi();
 app.MapAccountEndpoints();
 app.MapActivityCrmUi();
 

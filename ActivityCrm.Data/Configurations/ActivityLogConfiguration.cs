@@ -46,6 +46,8 @@ public sealed class ActivityLogConfiguration : IEntityTypeConfiguration<Activity
         b.HasIndex(x => new { x.CorrelationId, x.Timestamp }).HasFilter("correlation_id IS NOT NULL").HasDatabaseName("ix_activity_correlation");
         b.HasIndex(x => new { x.ClientId, x.Timestamp }).IsDescending(false, true).HasDatabaseName("ix_activity_client_time");
         b.HasIndex(x => new { x.ActorType, x.Timestamp }).IsDescending(false, true).HasDatabaseName("ix_activity_actor_time");
+        // The analytics refresher reads new events in storage order from its bookmark (docs/analytics.md).
+        b.HasIndex(x => new { x.CreatedAt, x.Id }).HasDatabaseName("ix_activity_created");
     }
 }
 

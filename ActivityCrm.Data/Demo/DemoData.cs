@@ -1,5 +1,6 @@
 using ActivityCrm.Data.Leads;
 using System.Text.Json;
+using ActivityCrm.Data.Analytics;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -205,6 +206,8 @@ public static class DemoData
             ORDER BY a.lead_id, (a.metadata->>'campaign_id')::uuid, a."timestamp" DESC
             ON CONFLICT DO NOTHING
             """, ct);
+        // COPY wrote created_at itself, possibly behind the analytics bookmark: have the rollups rebuilt.
+        await AnalyticsRefresher.RequestRebuildAsync(conn, ct);
         await ExecAsync(conn, "ANALYZE", ct);
         return new DemoDataStats(options.Leads, written, options.Days);
     }

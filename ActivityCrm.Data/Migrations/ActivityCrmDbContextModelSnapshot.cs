@@ -210,6 +210,9 @@ namespace ActivityCrm.Data.Migrations
                         .HasDatabaseName("ix_activity_correlation")
                         .HasFilter("correlation_id IS NOT NULL");
 
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_activity_created");
+
                     b.HasIndex("EventCategory", "Timestamp")
                         .IsDescending(false, true)
                         .HasDatabaseName("ix_activity_category_time");
@@ -774,6 +777,162 @@ namespace ActivityCrm.Data.Migrations
                         .HasDatabaseName("ix_alert_state_opened");
 
                     b.ToTable("alert_state", (string)null);
+                });
+
+            modelBuilder.Entity("ActivityCrm.Data.Entities.AnalyticsDailyCount", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("CampaignKey")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("campaign_key");
+
+                    b.Property<Guid?>("ClientId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateOnly>("Day")
+                        .HasColumnType("date")
+                        .HasColumnName("day");
+
+                    b.Property<string>("EventCategory")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("event_category");
+
+                    b.Property<string>("EventType")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("event_type");
+
+                    b.Property<long>("Events")
+                        .HasColumnType("bigint")
+                        .HasColumnName("events");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source");
+
+                    b.HasKey("Id")
+                        .HasName("pk_analytics_daily_counts");
+
+                    b.HasIndex("CampaignKey", "Day")
+                        .HasDatabaseName("ix_analytics_daily_counts_campaign_key_day");
+
+                    b.HasIndex("ClientId", "Day")
+                        .HasDatabaseName("ix_analytics_daily_counts_client_id_day");
+
+                    b.HasIndex("Day", "EventCategory", "EventType", "Source", "ClientId", "CampaignKey")
+                        .IsUnique()
+                        .HasDatabaseName("ux_analytics_daily_counts_key");
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("Day", "EventCategory", "EventType", "Source", "ClientId", "CampaignKey"), false);
+
+                    b.ToTable("analytics_daily_counts", (string)null);
+                });
+
+            modelBuilder.Entity("ActivityCrm.Data.Entities.AnalyticsJourney", b =>
+                {
+                    b.Property<string>("LeadKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("lead_key");
+
+                    b.Property<string>("CampaignKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("campaign_key");
+
+                    b.Property<Guid?>("ClientId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("client_id");
+
+                    b.Property<DateTimeOffset?>("EnrolledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("enrolled_at");
+
+                    b.Property<DateTimeOffset?>("FirstBookedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_booked_at");
+
+                    b.Property<DateTimeOffset?>("FirstDeliveredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_delivered_at");
+
+                    b.Property<DateTimeOffset?>("FirstReplyAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_reply_at");
+
+                    b.Property<DateTimeOffset?>("FirstSentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_sent_at");
+
+                    b.Property<DateTimeOffset?>("OptedOutAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opted_out_at");
+
+                    b.HasKey("LeadKey", "CampaignKey")
+                        .HasName("pk_analytics_journeys");
+
+                    b.HasIndex("CampaignKey", "EnrolledAt")
+                        .HasDatabaseName("ix_analytics_journeys_campaign_key_enrolled_at");
+
+                    b.HasIndex("CampaignKey", "FirstSentAt")
+                        .HasDatabaseName("ix_analytics_journeys_campaign_key_first_sent_at");
+
+                    b.HasIndex("ClientId", "CampaignKey")
+                        .HasDatabaseName("ix_analytics_journeys_client_id_campaign_key");
+
+                    b.ToTable("analytics_journeys", (string)null);
+                });
+
+            modelBuilder.Entity("ActivityCrm.Data.Entities.AnalyticsState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("CaughtUpTo")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("caught_up_to");
+
+                    b.Property<DateTimeOffset?>("EventsCreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("events_created_at");
+
+                    b.Property<Guid?>("EventsId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("events_id");
+
+                    b.Property<DateTimeOffset?>("RebuiltAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("rebuilt_at");
+
+                    b.Property<DateTimeOffset?>("RefreshedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("refreshed_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_analytics_state");
+
+                    b.ToTable("analytics_state", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1
+                        });
                 });
 
             modelBuilder.Entity("ActivityCrm.Data.Entities.ApiKey", b =>

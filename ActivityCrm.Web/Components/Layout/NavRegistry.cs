@@ -15,5 +15,6 @@ public static class NavRegistry
         new("Health", "monitor_heart", "/admin/health", Policies.Admin, 30),
         new("Leads", "groups", "/leads", Policies.ProgramManager, 20),
         new("Campaigns", "campaign", "/campaigns", Policies.ProgramManager, 25),
+        new("Analytics", "insights", "/analytics", Policies.Analyst, 50),
     }.OrderBy(i => i.Order).ToList();
 }
