@@ -14,6 +14,7 @@ public sealed partial class AppUnderTest : IAsyncDisposable
 
     private Process _process = null!;
     public int Port { get; private init; }
+    public string ConnectionString { get; private init; } = "";
     public string BaseUrl => $"http://127.0.0.1:{Port}";
     public int Pid => _process.Id;
 
@@ -34,7 +35,9 @@ public sealed partial class AppUnderTest : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["RateLimiting__PermitsPerSecond"] = "1000000";
         psi.Environment["RateLimiting__Enabled"] = "false";
-        var app = new AppUnderTest { Port = port };
+        // The benchmark builds the analytics rollups itself (and times it); the app must not race it.
+        psi.Environment["Analytics__Enabled"] = "false";
+        var app = new AppUnderTest { Port = port, ConnectionString = connectionString };
         app._process = Process.Start(psi)!;
         app._process.OutputDataReceived += (_, _) => { };
         app._process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("  app: " + e.Data); };

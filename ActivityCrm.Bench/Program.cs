@@ -6,7 +6,7 @@ using Npgsql;
 // ActivityCrm.Bench: generates N realistic events (default 10 million) and measures ingestion, reads,
 // export and live updates against the real app, next to PostgreSQL's own limits measured in the same run.
 // Usage: dotnet run -c Release --project ActivityCrm.Bench -- [--events N] [--leads N] [--duration SECONDS]
-//        [--data-dir DIR] [--report docs/benchmarks.md] [--skip ingestion,reads,export,live]
+//        [--data-dir DIR] [--report docs/benchmarks.md] [--skip analytics,reads,export,live,ingestion]
 var options = Options.Parse(args);
 var total = Stopwatch.StartNew();
 var report = new Report();
@@ -43,6 +43,11 @@ await using (var cmd = ds.CreateCommand("SELECT airtable_record_id FROM leads WH
 await using var app = await AppUnderTest.StartAsync(db.ConnectionString);
 var duration = TimeSpan.FromSeconds(options.DurationSeconds);
 
+if (!options.Skip.Contains("analytics"))
+{
+    Console.WriteLine("Analytics ...");
+    await new ReadBench(ds, report).AnalyticsAsync();
+}
 if (!options.Skip.Contains("reads"))
 {
     Console.WriteLine("Reads ...");

@@ -20,6 +20,11 @@ public sealed class Report
 
     public static string Ms(double v) => v.ToString(v < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + " ms";
     public static string Rate(double v) => v.ToString("N0", CultureInfo.InvariantCulture) + "/s";
+    public static string Dist(Samples s) => $"median {Ms(s.Median)}, p95 {Ms(s.P95)}";
+
+    /// <summary>How far a figure is from PostgreSQL's own limit for the same answer, measured in the same run.</summary>
+    public static string Ratio(Samples ours, Samples limit) =>
+        $"{ours.Median / limit.Median:N1}× PostgreSQL's bare index scan (median {Ms(limit.Median)}, p95 {Ms(limit.P95)})";
 
     public string ToMarkdown(string command, string machine, TimeSpan elapsed, IEnumerable<string> notes)
     {
