@@ -1,5 +1,8 @@
 using ActivityCrm.Data.Postgres;
 using ActivityCrm.Web.Features.Account;
+using ActivityCrm.Web.Features.DeadLetters;
+using ActivityCrm.Web.Features.EventTypes;
+using ActivityCrm.Web.Features.Imports;
 using ActivityCrm.Web.Features.Health;
 using ActivityCrm.Web.Features.Ingestion;
 using ActivityCrm.Web.Features.Leads;
@@ -21,6 +24,9 @@ builder.AddActivityCrmIdentity();
 builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();
 builder.AddIngestion();
+builder.AddDeadLetterAdmin();
+builder.AddEventTypeSettings();
+builder.AddImports();
 
 var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
@@ -30,6 +36,7 @@ app.UseActivityCrmPipeline();
 app.MapHealthEndpoints();
 app.MapIngestionApi();
 app.MapLeadSyncApi();
+app.MapDeadLetterApi();
 app.MapAccountEndpoints();
 app.MapActivityCrmUi();
 

@@ -11,5 +11,8 @@ public static class NavRegistry
     public static readonly IReadOnlyList<NavItem> Items = new List<NavItem>
     {
         // Features add their entries here, e.g. new("Activity logs", "list_alt", "/admin/activity-logs", Policies.Admin, 10),
+        new("Dead letters", "report", "/admin/dead-letters", Policies.Admin, 40),
+        new("Imports", "upload_file", "/admin/imports", Policies.Admin, 45),
+        new("Event types", "category", "/admin/event-types", Policies.Admin, 85),
     }.OrderBy(i => i.Order).ToList();
 }

@@ -20,6 +20,8 @@ public sealed record IngestOutcome(IngestStatus Status, Guid? ActivityId = null,
 public sealed record IngestRequest(JsonElement Json, string Raw)
 {
     public ActivityPayloadParser.Context Context { get; init; } = ActivityPayloadParser.Context.Live;
+    /// <summary>Where an imported event came from (e.g. its file row), kept with it if it is rejected.</summary>
+    public string? Origin { get; init; }
 }
 
 public enum ReplayStatus { Stored, Duplicate, StillInvalid, Skipped, NotFound }
@@ -204,6 +206,7 @@ public sealed class IngestionService(ActivityPayloadParser parser, ActivityWrite
     private async Task<IngestOutcome> RejectAsync(IngestRequest request, IngestionCaller caller, string reason,
         Dictionary<string, string[]> errors, CancellationToken ct)
     {
+        if (request.Origin is { } origin) errors = new(errors) { ["origin"] = [origin] };
         await deadLetters.RecordAsync(caller.ApiKeyId, Peek(request.Json, "source"), Peek(request.Json, "eventType"), reason, errors, request.Raw, ct);
         return new IngestOutcome(IngestStatus.Rejected, Errors: errors, Reason: reason);
     }
