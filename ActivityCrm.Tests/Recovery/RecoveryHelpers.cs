@@ -1,0 +1,57 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ActivityCrm.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace ActivityCrm.Tests.Recovery;
+
+/// <summary>Given/when helpers for the recovery tests: signed-in admin clients, dead letters, replays.</summary>
+public static partial class RecoveryHelpers
+{
+    /// <summary>A client signed in through the real sign-in form (antiforgery token and cookie included).</summary>
+    public static async Task<HttpClient> SignedInClientAsync(this AppFactory app, string? email = null, string? password = null)
+    {
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var form = await client.GetStringAsync("/account/login");
+        var token = AntiforgeryToken().Match(form).Groups[1].Value;
+        var response = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token, ["email"] = email ?? AppFactory.AdminEmail,
+            ["password"] = password ?? AppFactory.AdminPassword, ["returnUrl"] = "/",
+        }));
+        if (response.Headers.Location?.ToString() != "/") throw new InvalidOperationException($"Sign-in failed: {response.StatusCode} → {response.Headers.Location}");
+        return client;
+    }
+
+    /// <summary>Posts an event with the API key; returns the dead letter it became (or throws if it was stored).</summary>
+    public static async Task<Guid> RejectedEventAsync(this AppFactory app, object payload)
+    {
+        using var client = app.ApiClient();
+        var body = JsonSerializer.Serialize(payload, JsonSerializerOptions.Web);
+        var response = await client.PostAsync("/api/internal/log-activity", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        if ((int)response.StatusCode != 400) throw new InvalidOperationException($"Expected a rejection, got {response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return await app.ScalarAsync<Guid>("SELECT id FROM ingestion_failures WHERE payload = @p ORDER BY received_at DESC LIMIT 1", ("p", body));
+    }
+
+    public static async Task<JsonElement> ReplayAsync(this HttpClient admin, params Guid[] ids)
+    {
+        var response = await admin.PostAsJsonAsync("/api/admin/dead-letters/replay", new { ids });
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public static string[] Statuses(this JsonElement replay) =>
+        replay.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("status").GetString()!).ToArray();
+
+    public static Task<long> EventCountAsync(this AppFactory app, string airtableId) =>
+        app.ScalarAsync<long>("SELECT count(*) FROM lead_activity_log WHERE lead_airtable_id = @a", ("a", airtableId));
+
+    public static Task<string> DeadLetterStatusAsync(this AppFactory app, Guid id) =>
+        app.ScalarAsync<string>("SELECT status FROM ingestion_failures WHERE id = @id", ("id", id));
+
+    public static string UniqueAirtableId(string prefix = "rec") => $"{prefix}{Guid.NewGuid():N}"[..17];
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryToken();
+}
