@@ -113,7 +113,7 @@ public sealed class RetryQueueImport(IngestionService ingestion, Ingestion.DeadL
             if (chunk.Count >= ChunkSize) await FlushAsync();
         }
         await FlushAsync();
-        return new RetryQueueReport(rows, created, duplicates, rejected, problems, clock.GetElapsedTime(started));
+        return new RetryQueueReport(rows, created, duplicates, rejected, problems.OrderBy(p => p.Row).ToList(), clock.GetElapsedTime(started));
     }
 
     private static string Origin(int row, string? queueId) => $"{What} import, row {row}" + (queueId is null ? "" : $", queue_id {queueId}");

@@ -5,7 +5,6 @@ using System.Text.Json;
 using ActivityCrm.Data.Activities;
 using ActivityCrm.Data.Entities;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ActivityCrm.Web.Features.Imports;
 
@@ -63,6 +62,9 @@ public sealed class SmsAuditBackfill(NpgsqlDataSource dataSource, ActivityWriter
         ["execution_id"] = ["execution_id", "execution", "n8n_execution_id"],
         ["template_id"] = ["template_id", "template"],
     };
+
+    // Where the workflows put SimpleTexting's message id (the PRD's example uses simpletexting_id).
+    private const string ProviderIdSql = "coalesce(a.metadata->>'simpletexting_id', a.metadata->>'simpletexting_message_id', a.metadata->>'message_id')";
 
     private static readonly string[] SentStatuses = ["sent", "sending", "queued", "accepted", "submitted"];
     private static readonly string[] DeliveredStatuses = ["delivered", "received"];
@@ -167,6 +169,7 @@ public sealed class SmsAuditBackfill(NpgsqlDataSource dataSource, ActivityWriter
     /// period (same lead and type, and the same SimpleTexting message id, or with no id on either side, within
     /// <see cref="SameMessageWindow"/> with the same text), repeated earlier in the file, or new. New ones are
     /// appended (unless dry run) through the one write path, whose key makes a concurrent double import harmless.
+    /// Three queries per chunk, whatever its size: the comparison with what was logged happens here, in memory.
     /// </summary>
     private async Task DecideAndWriteAsync(List<Candidate> chunk, State state, CancellationToken ct)
     {
@@ -180,46 +183,58 @@ public sealed class SmsAuditBackfill(NpgsqlDataSource dataSource, ActivityWriter
         }
         if (fresh.Count == 0) return;
 
-        await using var cmd = dataSource.CreateCommand("""
-            SELECT k.ord,
-                   EXISTS (SELECT 1 FROM lead_activity_log a WHERE a.source = @source AND a.idempotency_key = k.key),
-                   EXISTS (SELECT 1 FROM lead_activity_log a
-                           WHERE (a.lead_airtable_id = k.lead OR a.lead_id = l.id) AND a.event_type = k.type AND k.pid IS NOT NULL
-                             AND coalesce(a.metadata->>'simpletexting_id', a.metadata->>'simpletexting_message_id', a.metadata->>'message_id') = k.pid),
-                   EXISTS (SELECT 1 FROM lead_activity_log a
-                           WHERE (a.lead_airtable_id = k.lead OR a.lead_id = l.id) AND a.event_type = k.type
-                             AND a."timestamp" BETWEEN k.ts - @window AND k.ts + @window
-                             AND (k.pid IS NULL OR coalesce(a.metadata->>'simpletexting_id', a.metadata->>'simpletexting_message_id', a.metadata->>'message_id') IS NULL)
-                             AND (k.text IS NULL OR a.message_content IS NULL OR btrim(a.message_content) = k.text)),
-                   l.id IS NOT NULL
-            FROM unnest(@ord, @key, @lead, @type, @pid, @ts, @text) AS k(ord, key, lead, type, pid, ts, text)
-            LEFT JOIN leads l ON l.airtable_record_id = k.lead
-            """);
-        cmd.Parameters.AddWithValue("source", Source);
-        cmd.Parameters.AddWithValue("window", SameMessageWindow);
-        cmd.Parameters.AddWithValue("ord", Enumerable.Range(0, fresh.Count).ToArray());
-        cmd.Parameters.AddWithValue("key", fresh.Select(c => c.Activity.IdempotencyKey!).ToArray());
-        cmd.Parameters.AddWithValue("lead", fresh.Select(c => c.Activity.LeadAirtableId!).ToArray());
-        cmd.Parameters.AddWithValue("type", fresh.Select(c => c.Activity.EventType).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter("pid", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(c => c.ProviderId).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter("ts", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = fresh.Select(c => c.Activity.Timestamp.UtcDateTime).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter("text", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = fresh.Select(c => c.Text).ToArray() });
-        var toWrite = new List<(Candidate Candidate, bool LeadKnown)>();
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        var leads = fresh.Select(c => c.Activity.LeadAirtableId!).Distinct().ToArray();
+        var known = new Dictionary<string, Guid>();
+        var imported = new HashSet<string>(StringComparer.Ordinal);
+        var logged = new Dictionary<(string Lead, string Type), List<(string? ProviderId, DateTimeOffset At, string? Text)>>();
+        await using (var batch = dataSource.CreateBatch())
         {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT airtable_record_id, id FROM leads WHERE airtable_record_id = ANY(@leads)")
+                { Parameters = { new("leads", leads) } });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT idempotency_key FROM lead_activity_log WHERE source = @source AND idempotency_key = ANY(@keys)")
+                { Parameters = { new("source", Source), new("keys", fresh.Select(c => c.Activity.IdempotencyKey!).ToArray()) } });
+            // What the workflows logged for these leads: by Airtable id, and by lead id for events sent with leadId
+            // only. Two index lookups; one query with OR would scan every event of these types.
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($$"""
+                SELECT a.lead_airtable_id, a.event_type, {{ProviderIdSql}}, a."timestamp", btrim(a.message_content)
+                FROM lead_activity_log a
+                WHERE a.lead_airtable_id = ANY(@leads) AND a.event_type = ANY(@types) AND a.source <> @source
+                UNION ALL
+                SELECT l.airtable_record_id, a.event_type, {{ProviderIdSql}}, a."timestamp", btrim(a.message_content)
+                FROM leads l JOIN lead_activity_log a ON a.lead_id = l.id
+                WHERE l.airtable_record_id = ANY(@leads) AND a.lead_airtable_id IS DISTINCT FROM l.airtable_record_id
+                  AND a.event_type = ANY(@types) AND a.source <> @source
+                """) { Parameters = { new("leads", leads), new("types", fresh.Select(c => c.Activity.EventType).Distinct().ToArray()), new("source", Source) } });
+            await using var r = await batch.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct)) known[r.GetString(0)] = r.GetGuid(1);
+            await r.NextResultAsync(ct);
+            while (await r.ReadAsync(ct)) imported.Add(r.GetString(0));
+            await r.NextResultAsync(ct);
             while (await r.ReadAsync(ct))
             {
-                var c = fresh[r.GetInt32(0)];
-                if (r.GetBoolean(1)) state.Duplicate("already_imported");
-                else if (r.GetBoolean(2)) state.Duplicate("same_provider_message_id");
-                else if (r.GetBoolean(3)) state.Duplicate("same_time_and_text");
-                else toWrite.Add((c, r.GetBoolean(4)));
+                if (r.IsDBNull(0)) continue;
+                var key = (r.GetString(0), r.GetString(1));
+                if (!logged.TryGetValue(key, out var list)) logged[key] = list = [];
+                list.Add((r.IsDBNull(2) ? null : r.GetString(2), r.GetFieldValue<DateTimeOffset>(3), r.IsDBNull(4) ? null : r.GetString(4)));
             }
+        }
+
+        var toWrite = new List<(Candidate Candidate, bool LeadKnown)>();
+        foreach (var c in fresh)
+        {
+            var a = c.Activity;
+            var others = logged.GetValueOrDefault((a.LeadAirtableId!, a.EventType)) ?? [];
+            if (imported.Contains(a.IdempotencyKey!)) state.Duplicate("already_imported");
+            else if (c.ProviderId is { } pid && others.Any(o => o.ProviderId == pid)) state.Duplicate("same_provider_message_id");
+            else if (others.Any(o => (c.ProviderId is null || o.ProviderId is null) && (o.At - a.Timestamp).Duration() <= SameMessageWindow
+                                     && (c.Text is null || o.Text is null || o.Text == c.Text)))
+                state.Duplicate("same_time_and_text");
+            else toWrite.Add((c, known.ContainsKey(a.LeadAirtableId!)));
         }
         if (toWrite.Count == 0) return;
         if (state.DryRun)
         {
-            foreach (var (_, known) in toWrite) state.New(known);
+            foreach (var (_, leadKnown) in toWrite) state.New(leadKnown);
             return;
         }
         var results = await writer.AppendAsync(toWrite.Select(w => w.Candidate.Activity).ToList(), ct);
