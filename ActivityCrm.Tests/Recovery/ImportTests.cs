@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
@@ -209,23 +208,7 @@ public sealed class ImportCommandTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 
-    private async Task<(int Code, string Output)> RunAsync(params string[] args)
-    {
-        var (webDir, dll) = AppProcess.LocateWeb();
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = webDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["ConnectionStrings__ActivityCrm"] = _db.ConnectionString;
-        psi.Environment["Bootstrap__ApiKey"] = AppFactory.ApiKey;
-        psi.Environment["Bootstrap__AdminEmail"] = AppFactory.AdminEmail;
-        psi.Environment["Bootstrap__AdminPassword"] = AppFactory.AdminPassword;
-        psi.Environment["Logging__LogLevel__Default"] = "Warning";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(120));
-        return (p.ExitCode, await stdout + await stderr);
-    }
+    private Task<(int Code, string Output)> RunAsync(params string[] args) => RecoveryHelpers.RunAppCommandAsync(_db.ConnectionString, args);
 
     [Fact]
     public async Task The_import_command_does_a_dry_run_then_the_import_with_progress_and_refuses_an_unusable_file()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -51,6 +52,24 @@ public static partial class RecoveryHelpers
         app.ScalarAsync<string>("SELECT status FROM ingestion_failures WHERE id = @id", ("id", id));
 
     public static string UniqueAirtableId(string prefix = "rec") => $"{prefix}{Guid.NewGuid():N}"[..17];
+
+    /// <summary>`dotnet ActivityCrm.Web.dll &lt;args&gt;` against a database, as an operator runs a command; exit code and all output.</summary>
+    public static async Task<(int Code, string Output)> RunAppCommandAsync(string connectionString, params string[] args)
+    {
+        var (webDir, dll) = AppProcess.LocateWeb();
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = webDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(dll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["ConnectionStrings__ActivityCrm"] = connectionString;
+        psi.Environment["Bootstrap__ApiKey"] = AppFactory.ApiKey;
+        psi.Environment["Bootstrap__AdminEmail"] = AppFactory.AdminEmail;
+        psi.Environment["Bootstrap__AdminPassword"] = AppFactory.AdminPassword;
+        psi.Environment["Logging__LogLevel__Default"] = "Warning";
+        using var p = Process.Start(psi)!;
+        var output = Task.WhenAll(p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync());
+        await p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(180));
+        return (p.ExitCode, string.Concat(await output));
+    }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();

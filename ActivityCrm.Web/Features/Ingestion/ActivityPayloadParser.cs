@@ -56,12 +56,22 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
                 if (required) Err(field, $"{field} is required.");
                 return null;
             }
-            string? s = v.ValueKind switch
+            string? s;
+            try
             {
-                JsonValueKind.String => v.GetString(),
-                JsonValueKind.Number when allowNumber => v.GetRawText(),
-                _ => null,
-            };
+                s = v.ValueKind switch
+                {
+                    JsonValueKind.String => v.GetString(),
+                    JsonValueKind.Number when allowNumber => v.GetRawText(),
+                    _ => null,
+                };
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json refuses to unescape an unpaired surrogate (\ud800) into a string.
+                Err(field, $"{field} must be valid Unicode text (it contains an unpaired \\uD800-\\uDFFF escape).");
+                return null;
+            }
             if (s is null) { Err(field, $"{field} must be a string{(allowNumber ? " or a number" : "")}."); return null; }
             if (required && string.IsNullOrWhiteSpace(s)) { Err(field, $"{field} must not be empty."); return null; }
             if (s.Length > max) { Err(field, $"{field} must be at most {max:N0} characters (got {s.Length:N0})."); return null; }
@@ -123,8 +133,8 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
         if (json.TryGetProperty("metadata", out var meta) && meta.ValueKind != JsonValueKind.Null)
         {
             if (meta.ValueKind != JsonValueKind.Object) Err("metadata", "metadata must be a JSON object.");
-            else if (ContainsNul(meta)) Err("metadata", "metadata must not contain NUL characters.");
             else if (InvalidText(meta)) Err("metadata", "metadata must be valid Unicode text (it contains an unpaired \\uD800-\\uDFFF escape).");
+            else if (ContainsNul(meta)) Err("metadata", "metadata must not contain NUL characters.");
             else if (OutOfRangeNumber(meta) is { } number) Err("metadata", $"metadata holds a number PostgreSQL cannot store ({Clip(number, 40)}); send it as a string.");
             else metadata = meta.GetRawText();
         }
@@ -189,13 +199,20 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
         _ => false,
     };
 
-    private static bool InvalidText(JsonElement e) => e.ValueKind switch
+    private static bool InvalidText(JsonElement e)
     {
-        JsonValueKind.String => HasUnpairedSurrogate(e.GetString()!),
-        JsonValueKind.Object => e.EnumerateObject().Any(p => HasUnpairedSurrogate(p.Name) || InvalidText(p.Value)),
-        JsonValueKind.Array => e.EnumerateArray().Any(InvalidText),
-        _ => false,
-    };
+        try
+        {
+            return e.ValueKind switch
+            {
+                JsonValueKind.String => HasUnpairedSurrogate(e.GetString()!),
+                JsonValueKind.Object => e.EnumerateObject().Any(p => HasUnpairedSurrogate(p.Name) || InvalidText(p.Value)),
+                JsonValueKind.Array => e.EnumerateArray().Any(InvalidText),
+                _ => false,
+            };
+        }
+        catch (InvalidOperationException) { return true; } // an escape System.Text.Json cannot turn into a string
+    }
 
     internal static bool HasUnpairedSurrogate(string s)
     {

@@ -142,10 +142,6 @@ internal sealed record JsonBody(JsonDocument? Document, string Raw, ProblemHttpR
     public static async Task<JsonBody> ReadAsync(HttpContext http, int maxBytes, CancellationToken ct)
     {
         var request = http.Request;
-        if (!IsJson(request.ContentType))
-            return Refused(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
-                $"Send the event as JSON with Content-Type: application/json (got '{request.ContentType ?? "none"}').", "", IngestionFailureReasons.UnsupportedMediaType);
-
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
         int read;
@@ -157,6 +153,14 @@ internal sealed record JsonBody(JsonDocument? Document, string Raw, ProblemHttpR
 
         var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         var raw = Text(bytes.Span);
+        // System.Text.Json checks the structure, not the UTF-8 inside strings (reading such a string would throw).
+        if (InvalidUtf8At(bytes.Span) is { } at && IsJson(request.ContentType))
+            return Refused(StatusCodes.Status400BadRequest, "The body is not valid UTF-8",
+                $"JSON must be UTF-8; byte {at:N0} of the body is not (is the sender using another encoding?).", raw, IngestionFailureReasons.InvalidJson);
+        // The body is kept even then: JSON sent with the wrong content type can be replayed as it is.
+        if (!IsJson(request.ContentType))
+            return Refused(StatusCodes.Status415UnsupportedMediaType, "Unsupported content type",
+                $"Send the event as JSON with Content-Type: application/json (got '{request.ContentType ?? "none"}').", raw, IngestionFailureReasons.UnsupportedMediaType);
         try
         {
             return new(JsonDocument.Parse(bytes, IngestionService.JsonOptions), raw, null, null);
@@ -173,6 +177,17 @@ internal sealed record JsonBody(JsonDocument? Document, string Raw, ProblemHttpR
         var errors = new Dictionary<string, string[]> { ["$"] = [detail] };
         return new(null, raw, TypedResults.Problem(statusCode: status, title: title, detail: detail,
             extensions: new Dictionary<string, object?> { ["errors"] = errors }), reason, errors);
+    }
+
+    private static int? InvalidUtf8At(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Unicode.Utf8.IsValid(bytes)) return null;
+        for (var i = 0; i < bytes.Length;)
+        {
+            if (Rune.DecodeFromUtf8(bytes[i..], out _, out var consumed) != System.Buffers.OperationStatus.Done) return i;
+            i += consumed;
+        }
+        return null;
     }
 
     // Invalid UTF-8 becomes U+FFFD: the dead letter shows what arrived as closely as text can.

@@ -237,9 +237,11 @@ public sealed class IngestionService(ActivityPayloadParser parser, ActivityWrite
     // Data exceptions (22xxx) and integrity violations (23xxx) come from what was sent, not from the server.
     private static bool IsCausedByInput(PostgresException e) => e.SqlState.StartsWith("22") || e.SqlState.StartsWith("23");
 
-    // A reason that says what was wrong follows the latest attempt; one that says where it came from stays.
+    // A reason that says what was wrong (or that the database was down) follows the latest attempt; one that
+    // says where the event came from (import) stays.
     private static string NextReason(string current, string latest) =>
         current is IngestionFailureReasons.Validation or IngestionFailureReasons.UnknownEventType or IngestionFailureReasons.InvalidJson
+            or IngestionFailureReasons.DatabaseUnavailable or IngestionFailureReasons.DatabaseError
             ? latest : current;
 
     private static async Task UpdateErrorsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, string reason,
