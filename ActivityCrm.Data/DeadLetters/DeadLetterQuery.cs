@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Npgsql;
 
 namespace ActivityCrm.Data.DeadLetters;
@@ -24,8 +25,8 @@ public sealed record DeadLetterRow
     public string? Source { get; init; }
     public string? EventType { get; init; }
     public string Reason { get; init; } = "";
-    /// <summary>jsonb text: field → messages.</summary>
-    public string? Errors { get; init; }
+    /// <summary>Field → messages ("$" for the body as a whole).</summary>
+    public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
     public string Payload { get; init; } = "";
     public int PayloadLength { get; init; }
     public string Status { get; init; } = "";
@@ -157,10 +158,17 @@ public static class DeadLetterQuery
     private static DeadLetterRow Read(NpgsqlDataReader r) => new()
     {
         Id = r.GetGuid(0), ReceivedAt = r.GetFieldValue<DateTimeOffset>(1), ApiKeyId = N<Guid>(r, 2), ApiKeyName = S(r, 3),
-        Source = S(r, 4), EventType = S(r, 5), Reason = r.GetString(6), Errors = S(r, 7), Payload = r.GetString(8),
+        Source = S(r, 4), EventType = S(r, 5), Reason = r.GetString(6), Errors = ParseErrors(S(r, 7)), Payload = r.GetString(8),
         PayloadLength = r.GetInt32(9), Status = r.GetString(10), ResolvedAt = N<DateTimeOffset>(r, 11), ResolvedBy = N<Guid>(r, 12),
         ResolvedByName = S(r, 13), ResolutionNote = S(r, 14), ReplayedActivityId = N<Guid>(r, 15),
     };
+
+    private static IReadOnlyDictionary<string, string[]>? ParseErrors(string? json)
+    {
+        if (json is null) return null;
+        try { return JsonSerializer.Deserialize<Dictionary<string, string[]>>(json); }
+        catch (JsonException) { return new Dictionary<string, string[]> { ["$"] = [json] }; }
+    }
 
     private static string? S(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
     private static T? N<T>(NpgsqlDataReader r, int i) where T : struct => r.IsDBNull(i) ? null : r.GetFieldValue<T>(i);

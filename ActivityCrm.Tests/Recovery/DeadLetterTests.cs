@@ -153,7 +153,7 @@ public sealed class DeadLetterTests(AppFactory app) : IClassFixture<AppFactory>
         Assert.Equal([unknown], byReason.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToArray());
         Assert.Equal(0, discardedOnly.GetProperty("total").GetInt64());
         Assert.Contains(airtableId, one.GetProperty("payload").GetString());
-        Assert.Contains("description must not be empty", one.GetProperty("errors").GetString());
+        Assert.Contains("description must not be empty", one.GetProperty("errors").GetProperty("description")[0].GetString());
         Assert.Equal("validation", one.GetProperty("reason").GetString());
     }
 
