@@ -207,6 +207,36 @@ public sealed class DeadLetterTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
+    public async Task A_database_error_that_outlives_the_retries_is_a_500_that_keeps_the_event_for_replay()
+    {
+        var lead = await app.CreateLeadAsync();
+        var source = $"n8n:broken-{Guid.NewGuid():N}"[..20];
+        // A failure that is neither bad input nor an outage, for this source only (as a corrupt block or a broken trigger would be).
+        await app.ExecAsync($$"""
+            CREATE FUNCTION test_refuse_{{source[11..]}}() RETURNS trigger LANGUAGE plpgsql AS $f$
+            BEGIN IF NEW.source = '{{source}}' THEN RAISE EXCEPTION 'could not read block 7 of relation base/16384/2619' USING ERRCODE = 'XX001'; END IF; RETURN NEW; END $f$;
+            CREATE TRIGGER test_refuse_{{source[11..]}} BEFORE INSERT ON lead_activity_log FOR EACH ROW EXECUTE FUNCTION test_refuse_{{source[11..]}}();
+            """);
+        using var api = app.ApiClient();
+        var payload = EventPayloads.Sms(lead.AirtableId).With("source", source).With("idempotencyKey", "disk-full-1");
+
+        var response = await api.PostAsJsonAsync("/api/internal/log-activity", payload);
+        var retry = await api.PostAsJsonAsync("/api/internal/log-activity", payload);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("kept in the dead-letter store", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.InternalServerError, retry.StatusCode);
+        var deadLetter = await app.ScalarAsync<Guid>("SELECT id FROM ingestion_failures WHERE source = @s AND reason = 'database_error'", ("s", source));
+        Assert.Contains("could not read block 7", await app.ScalarAsync<string>("SELECT errors::text FROM ingestion_failures WHERE id = @id", ("id", deadLetter)));
+
+        await app.ExecAsync($"DROP TRIGGER test_refuse_{source[11..]} ON lead_activity_log");
+        using var admin = await app.SignedInClientAsync();
+        Assert.Equal(["stored"], (await admin.ReplayAsync(deadLetter)).Statuses());
+        Assert.Equal(1, await app.EventCountAsync(lead.AirtableId));
+    }
+
+    [Fact]
     public async Task Event_type_names_are_checked_and_built_in_types_can_be_edited_but_keep_their_name_and_category()
     {
         var settings = app.Services.GetRequiredService<EventTypeSettings>();

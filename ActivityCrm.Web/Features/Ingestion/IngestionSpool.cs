@@ -136,6 +136,19 @@ public sealed class IngestionSpool : IDisposable
         return handled;
     }
 
+    /// <summary>
+    /// Sets aside an entry the database keeps refusing (not because it is down), so it does not block the rest:
+    /// it stays on disk under failed/, with the error, for someone to look at. Nothing is deleted.
+    /// </summary>
+    public void Quarantine(SpoolEntry entry, Exception error)
+    {
+        var dir = Path.Combine(Directory, "failed");
+        System.IO.Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, $"{entry.Id:N}.json"),
+            JsonSerializer.Serialize(new { entry, error = error.ToString() }, new JsonSerializerOptions(Json) { WriteIndented = true }));
+        _log.LogCritical(error, "A request kept during an outage could not be moved into the database; it is kept in {Directory}", dir);
+    }
+
     public void Dispose()
     {
         lock (_gate) _current?.Dispose();

@@ -40,7 +40,17 @@ public sealed class SpoolRecovery(IngestionSpool spool, DeadLetters deadLetters,
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
     }
 
-    public Task<int> RecoverAsync(CancellationToken ct) => spool.DrainAsync(entry => HandleAsync(entry, ct), ct);
+    public Task<int> RecoverAsync(CancellationToken ct) => spool.DrainAsync(async entry =>
+    {
+        try
+        {
+            await HandleAsync(entry, ct);
+        }
+        catch (Exception e) when (!DatabaseErrors.IsUnavailable(e) && e is not OperationCanceledException)
+        {
+            spool.Quarantine(entry, e); // the database answers but refuses this one: keep it aside, go on with the rest
+        }
+    }, ct);
 
     private async Task HandleAsync(SpoolEntry entry, CancellationToken ct)
     {
