@@ -62,6 +62,12 @@ public sealed class RecoveryPagesTests(BrowserFixture fx) : IClassFixture<Browse
         await page.GetByRole(AriaRole.Button, new() { Name = "Add type" }).ClickAsync();
         await Assertions.Expect(page.Locator($"[data-event-type='{type}']")).ToContainTextAsync("Voicemail left");
         await fx.ScreenshotAsync(page, "event-types-1400");
+        // Built-in types can be edited too (not renamed): the label is what the timeline shows.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Edit BOOKING_RESCHEDULED" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("et-name")).ToBeDisabledAsync();
+        await page.GetByTestId("et-label").FillAsync("Booking moved");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-event-type='BOOKING_RESCHEDULED']")).ToContainTextAsync("Booking moved");
 
         // Replay it from the dead-letter page, selected by its checkbox.
         await page.GoBackAsync();
