@@ -2,6 +2,9 @@ using ActivityCrm.Data.Postgres;
 using ActivityCrm.Web.Features.Account;
 using ActivityCrm.Web.Features.ActivityBrowser;
 using ActivityCrm.Web.Features.Analytics;
+using ActivityCrm.Web.Features.DeadLetters;
+using ActivityCrm.Web.Features.EventTypes;
+using ActivityCrm.Web.Features.Imports;
 using ActivityCrm.Web.Features.Health;
 using ActivityCrm.Web.Features.Ingestion;
 using ActivityCrm.Web.Features.Leads;
@@ -28,6 +31,9 @@ builder.AddIngestion();
 builder.AddActivityCrmHealth();
 builder.AddLeads();
 builder.AddAnalytics();
+builder.AddDeadLetterAdmin();
+builder.AddEventTypeSettings();
+builder.AddImports();
 
 var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
@@ -40,6 +46,7 @@ app.MapLeadSyncApi();
 app.MapActivityLogsApi();
 app.MapLeadTimelineApi();
 app.MapAnalyticsApi();
+app.MapDeadLetterApi();
 app.MapAccountEndpoints();
 app.MapActivityCrmUi();
 

@@ -76,6 +76,21 @@ public sealed partial class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvide
         return identity;
     }
 
+    /// <summary>
+    /// The identity of an unrevoked key known only by its id and hash: a request kept while the database was
+    /// down (the secret itself is never kept). Null when no such key exists (any more).
+    /// </summary>
+    public async Task<ApiKeyIdentity?> FindByHashAsync(string keyId, byte[] hash, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT id, name, secret_hash, source_prefix, client_id FROM api_keys WHERE key_id = @id AND revoked_at IS NULL");
+        cmd.Parameters.AddWithValue("id", keyId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) && CryptographicOperations.FixedTimeEquals(r.GetFieldValue<byte[]>(2), hash)
+            ? new(r.GetGuid(0), r.GetString(1), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetGuid(4))
+            : null;
+    }
+
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     [GeneratedRegex("^acrm_([0-9a-f]{12})_[A-Za-z0-9_-]+$")]

@@ -8,7 +8,7 @@ public class IngestionFailure
     public Guid? ApiKeyId { get; set; }
     public string? Source { get; set; }
     public string? EventType { get; set; }
-    /// <summary>Short machine reason: validation, unknown_event_type, database_error, import.</summary>
+    /// <summary>Short machine reason, one of <see cref="IngestionFailureReasons"/>.</summary>
     public string Reason { get; set; } = "";
     /// <summary>jsonb: field → messages.</summary>
     public string? Errors { get; set; }
@@ -23,4 +23,14 @@ public class IngestionFailure
 public static class IngestionFailureStatuses
 {
     public const string Pending = "pending", Replayed = "replayed", Discarded = "discarded";
+}
+
+public static class IngestionFailureReasons
+{
+    public const string Validation = "validation", UnknownEventType = "unknown_event_type", InvalidJson = "invalid_json",
+        TooLarge = "too_large", UnsupportedMediaType = "unsupported_media_type", DatabaseError = "database_error",
+        DatabaseUnavailable = "database_unavailable", Import = "import";
+
+    public static readonly IReadOnlyList<string> All =
+        [Validation, UnknownEventType, InvalidJson, TooLarge, UnsupportedMediaType, DatabaseError, DatabaseUnavailable, Import];
 }

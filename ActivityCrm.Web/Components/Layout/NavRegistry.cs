@@ -16,5 +16,8 @@ public static class NavRegistry
         new("Leads", "groups", "/leads", Policies.ProgramManager, 20),
         new("Campaigns", "campaign", "/campaigns", Policies.ProgramManager, 25),
         new("Analytics", "insights", "/analytics", Policies.Analyst, 50),
+        new("Dead letters", "report", "/admin/dead-letters", Policies.Admin, 40),
+        new("Imports", "upload_file", "/admin/imports", Policies.Admin, 45),
+        new("Event types", "category", "/admin/event-types", Policies.Admin, 85),
     }.OrderBy(i => i.Order).ToList();
 }

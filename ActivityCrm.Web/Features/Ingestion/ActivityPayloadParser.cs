@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ActivityCrm.Data.Activities;
-using ActivityCrm.Data.ApiKeys;
 using ActivityCrm.Data.Entities;
 
 namespace ActivityCrm.Web.Features.Ingestion;
@@ -17,12 +16,24 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
     public const int MaxDescription = 10_000;
     public static readonly TimeSpan MaxFutureSkew = TimeSpan.FromDays(1);
 
-    public sealed record Result(NewActivity? Activity, Dictionary<string, string[]> Errors, string Reason)
+    /// <param name="StableKey">False when the event had no idempotencyKey, executionId or timestamp: then a second
+    /// copy of the same request (the caller's retry) cannot be recognised as the same event.</param>
+    public sealed record Result(NewActivity? Activity, Dictionary<string, string[]> Errors, string Reason, bool StableKey = false)
     {
         public bool Ok => Activity is not null;
     }
 
-    public async Task<Result> ParseAsync(JsonElement json, ApiKeyIdentity key, CancellationToken ct, string fieldPrefix = "")
+    /// <summary>What a replay or an import knows beyond the payload itself.</summary>
+    /// <param name="DefaultTimestamp">When the payload has no timestamp: when it was first received, not now.</param>
+    /// <param name="FallbackKey">When the payload has no natural key: a key that is the same on every replay of it.</param>
+    public sealed record Context(DateTimeOffset? DefaultTimestamp = null, string? FallbackKey = null)
+    {
+        public static readonly Context Live = new();
+    }
+
+    public Task<Result> ParseAsync(JsonElement json, IngestionCaller caller, CancellationToken ct) => ParseAsync(json, caller, Context.Live, ct);
+
+    public async Task<Result> ParseAsync(JsonElement json, IngestionCaller caller, Context context, CancellationToken ct, string fieldPrefix = "")
     {
         var errors = new Dictionary<string, List<string>>();
         void Err(string field, string message)
@@ -45,16 +56,27 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
                 if (required) Err(field, $"{field} is required.");
                 return null;
             }
-            string? s = v.ValueKind switch
+            string? s;
+            try
             {
-                JsonValueKind.String => v.GetString(),
-                JsonValueKind.Number when allowNumber => v.GetRawText(),
-                _ => null,
-            };
+                s = v.ValueKind switch
+                {
+                    JsonValueKind.String => v.GetString(),
+                    JsonValueKind.Number when allowNumber => v.GetRawText(),
+                    _ => null,
+                };
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json refuses to unescape an unpaired surrogate (\ud800) into a string.
+                Err(field, $"{field} must be valid Unicode text (it contains an unpaired \\uD800-\\uDFFF escape).");
+                return null;
+            }
             if (s is null) { Err(field, $"{field} must be a string{(allowNumber ? " or a number" : "")}."); return null; }
             if (required && string.IsNullOrWhiteSpace(s)) { Err(field, $"{field} must not be empty."); return null; }
             if (s.Length > max) { Err(field, $"{field} must be at most {max:N0} characters (got {s.Length:N0})."); return null; }
             if (s.Contains('\0')) { Err(field, $"{field} must not contain NUL characters."); return null; }
+            if (HasUnpairedSurrogate(s)) { Err(field, $"{field} must be valid Unicode text (it contains an unpaired \\uD800-\\uDFFF escape)."); return null; }
             return s;
         }
 
@@ -111,7 +133,9 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
         if (json.TryGetProperty("metadata", out var meta) && meta.ValueKind != JsonValueKind.Null)
         {
             if (meta.ValueKind != JsonValueKind.Object) Err("metadata", "metadata must be a JSON object.");
+            else if (InvalidText(meta)) Err("metadata", "metadata must be valid Unicode text (it contains an unpaired \\uD800-\\uDFFF escape).");
             else if (ContainsNul(meta)) Err("metadata", "metadata must not contain NUL characters.");
+            else if (OutOfRangeNumber(meta) is { } number) Err("metadata", $"metadata holds a number PostgreSQL cannot store ({Clip(number, 40)}); send it as a string.");
             else metadata = meta.GetRawText();
         }
 
@@ -119,7 +143,7 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
         {
             if (source.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
                 Err("source", "source must not contain spaces or control characters (e.g. n8n:kJMMZ10anu4NqYUL or ui:note-add).");
-            else if (key.SourcePrefix is { Length: > 0 } prefix && !source.StartsWith(prefix, StringComparison.Ordinal))
+            else if (caller.SourcePrefix is { Length: > 0 } prefix && !source.StartsWith(prefix, StringComparison.Ordinal))
                 Err("source", $"This API key may only write sources starting with '{prefix}'.");
         }
 
@@ -127,7 +151,7 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
             Err("actorType", $"actorType must be one of: {string.Join(", ", ActorTypes.All)}.");
 
         var now = clock.GetUtcNow();
-        DateTimeOffset timestamp = now;
+        var timestamp = context.DefaultTimestamp ?? now;
         if (timestampText is not null)
         {
             if (!HasZone(timestampText) || !DateTimeOffset.TryParse(timestampText, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out timestamp))
@@ -142,19 +166,20 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
 
         // Without a key, a retry is recognised by the PRD's natural key of an n8n write: what the caller
         // sent, not the server's clock. With neither executionId nor timestamp there is no natural key.
+        var stable = idempotencyKey is not null || executionId is not null || timestampText is not null;
         idempotencyKey ??= executionId is null && timestampText is null
-            ? "auto:" + Guid.NewGuid().ToString("N")
+            ? context.FallbackKey ?? "auto:" + Guid.NewGuid().ToString("N")
             : DerivedKey(source!, executionId, eventType!, leadAirtableId ?? leadId?.ToString(), timestampText is null ? null : timestamp);
 
         return new Result(new NewActivity
         {
             EventType = eventType!, EventCategory = eventCategory!, LeadId = leadId, LeadAirtableId = leadAirtableId,
-            ClientId = key.ClientId, Description = description!, MessageContent = messageContent, Metadata = metadata,
+            ClientId = caller.ClientId, Description = description!, MessageContent = messageContent, Metadata = metadata,
             Source = source!, ExecutionId = executionId, CreatedBy = createdBy,
             Timestamp = timestamp, ActorType = actorType ?? (createdBy is null ? ActorTypes.System : ActorTypes.Human),
             ActorId = actorId ?? createdBy?.ToString(), CorrelationId = correlationId, RelatedEntityType = relatedEntityType,
             RelatedEntityId = relatedEntityId, IdempotencyKey = idempotencyKey,
-        }, [], "");
+        }, [], "", stable);
     }
 
     public static string DerivedKey(string source, string? executionId, string eventType, string? lead, DateTimeOffset? timestamp)
@@ -173,6 +198,43 @@ public sealed class ActivityPayloadParser(ActivityTypeCache types, TimeProvider 
         JsonValueKind.Array => e.EnumerateArray().Any(ContainsNul),
         _ => false,
     };
+
+    private static bool InvalidText(JsonElement e)
+    {
+        try
+        {
+            return e.ValueKind switch
+            {
+                JsonValueKind.String => HasUnpairedSurrogate(e.GetString()!),
+                JsonValueKind.Object => e.EnumerateObject().Any(p => HasUnpairedSurrogate(p.Name) || InvalidText(p.Value)),
+                JsonValueKind.Array => e.EnumerateArray().Any(InvalidText),
+                _ => false,
+            };
+        }
+        catch (InvalidOperationException) { return true; } // an escape System.Text.Json cannot turn into a string
+    }
+
+    internal static bool HasUnpairedSurrogate(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
+            if (char.IsSurrogate(s[i])) return true;
+        }
+        return false;
+    }
+
+    // jsonb keeps numbers as PostgreSQL numeric, whose exponent range is far smaller than JSON's.
+    private static string? OutOfRangeNumber(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Number => e.GetRawText() is var raw && (raw.Length > 1000 || (raw.IndexOfAny(['e', 'E']) is var at && at >= 0
+            && (!int.TryParse(raw[(at + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exp) || Math.Abs(exp) > 1000))) ? raw : null,
+        JsonValueKind.Object => e.EnumerateObject().Select(p => OutOfRangeNumber(p.Value)).FirstOrDefault(n => n is not null),
+        JsonValueKind.Array => e.EnumerateArray().Select(OutOfRangeNumber).FirstOrDefault(n => n is not null),
+        _ => null,
+    };
+
+    private static string Clip(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
     private static Result Fail(Dictionary<string, List<string>> errors, string reason) =>
         new(null, errors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), reason);

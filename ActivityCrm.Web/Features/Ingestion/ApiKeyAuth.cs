@@ -11,12 +11,16 @@ public sealed class ApiKeyFilter(ApiKeyStore keys) : IEndpointFilter
     {
         var http = context.HttpContext;
         ApiKeyIdentity? key;
+        var presented = http.Request.Headers[Header].FirstOrDefault();
         try
         {
-            key = await keys.AuthenticateAsync(http.Request.Headers[Header].FirstOrDefault(), http.RequestAborted);
+            key = await keys.AuthenticateAsync(presented, http.RequestAborted);
         }
         catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
         {
+            // The key cannot be checked now; an event endpoint keeps the request until it can (see DeadLetters).
+            if (http.GetEndpoint()?.Metadata.GetMetadata<KeepDuringOutage>() is { } keep)
+                await http.RequestServices.GetRequiredService<DeadLetters>().KeepUnverifiedAsync(http, keep, presented);
             return DatabaseErrors.Unavailable(http);
         }
         if (key is null)
