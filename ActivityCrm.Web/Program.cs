@@ -1,5 +1,6 @@
 using ActivityCrm.Data.Postgres;
 using ActivityCrm.Web.Features.Account;
+using ActivityCrm.Web.Features.EventDetail;
 using ActivityCrm.Web.Features.Health;
 using ActivityCrm.Web.Features.Ingestion;
 using ActivityCrm.Web.Features.Leads;
@@ -18,6 +19,8 @@ catch (EmbeddedPostgresException e)
 }
 builder.AddActivityCrmData();
 builder.AddActivityCrmIdentity();
+builder.AddActivityCrmAccess();
+builder.AddActivityCrmHardening();
 builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();
 builder.AddIngestion();
@@ -26,11 +29,13 @@ var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
 await app.PrepareDatabaseAsync();
 
+app.UseActivityCrmHardening();
 app.UseActivityCrmPipeline();
 app.MapHealthEndpoints();
 app.MapIngestionApi();
 app.MapLeadSyncApi();
 app.MapAccountEndpoints();
+app.MapRedactionApi();
 app.MapActivityCrmUi();
 
 await app.RunAsync();

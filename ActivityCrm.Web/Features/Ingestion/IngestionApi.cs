@@ -22,6 +22,7 @@ public static class IngestionApi
     {
         var group = app.MapGroup("/api/internal").WithTags("Ingestion").AllowAnonymous()
             .AddEndpointFilter<ApiKeyFilter>()
+            .RequireRateLimiting(Hosting.Hardening.IngestionPolicy)
             .DisableAntiforgery();
         group.MapPost("/log-activity", LogActivityAsync)
             .WithMetadata(new DocumentedBody(typeof(LogActivityRequest)))
