@@ -9,9 +9,9 @@ public sealed class RateLimitOptions
 {
     public bool Enabled { get; set; } = true;
     /// <summary>Requests per second each API key may send, on average (a batch of 1,000 events is one request).</summary>
-    public int PermitsPerSecond { get; set; } = 50;
+    public int PermitsPerSecond { get; set; } = 100;
     /// <summary>Requests a key may send at once above the average (a workflow that wakes up with a backlog).</summary>
-    public int Burst { get; set; } = 200;
+    public int Burst { get; set; } = 1000;
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using ActivityCrm.Data.Entities;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -12,7 +13,7 @@ public static class AccountEndpoints
         var group = app.MapGroup("/account").ExcludeFromDescription();
         group.MapPost("/login", LoginAsync).AllowAnonymous();
         // Signing out without a session is harmless (an expired cookie still gets the user to the form).
-        group.MapPost("/logout", LogoutAsync).AllowAnonymous();
+        group.MapPost("/logout", LogoutAsync).AllowAnonymous().WithMetadata(new RequireAntiforgeryTokenAttribute());
     }
 
     private static async Task<IResult> LoginAsync([FromForm] string email, [FromForm] string password, [FromForm] string? returnUrl,
@@ -36,8 +37,11 @@ public static class AccountEndpoints
             Results.Redirect($"/account/login?error={error}&email={Uri.EscapeDataString(email)}&returnUrl={Uri.EscapeDataString(target)}");
     }
 
-    private static async Task<IResult> LogoutAsync(SignInManager<AppUser> signIn)
+    private static async Task<IResult> LogoutAsync(HttpContext http, SignInManager<AppUser> signIn)
     {
+        // The form carries an antiforgery token; without one (another site's form) nobody is signed out.
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Sign out from the app's own button");
         await signIn.SignOutAsync();
         return Results.LocalRedirect("/account/login");
     }
