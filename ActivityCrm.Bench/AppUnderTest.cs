@@ -34,6 +34,7 @@ public sealed partial class AppUnderTest : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["RateLimiting__PermitsPerSecond"] = "1000000";
         psi.Environment["RateLimiting__Enabled"] = "false";
+        psi.Environment["Security__SecureCookies"] = "false"; // Production over plain HTTP on loopback: cookies must reach HttpClient
         var app = new AppUnderTest { Port = port };
         app._process = Process.Start(psi)!;
         app._process.OutputDataReceived += (_, _) => { };

@@ -90,12 +90,26 @@ public sealed class SecurityHeaderTests(AppFactory app) : IClassFixture<AppFacto
         var response = await app.CookieClient().GetAsync(path);
         var csp = string.Join(" ", response.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("frame-ancestors 'none'", csp);
-        Assert.Contains("script-src 'self'", csp);
+        Assert.Matches("script-src 'self' 'nonce-[A-Za-z0-9+/=]{24}';", csp);
         Assert.Contains("connect-src 'self' ws: wss:", csp);
         Assert.DoesNotContain("unsafe-eval", csp);
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("strict-origin-when-cross-origin", response.Headers.GetValues("Referrer-Policy").Single());
         Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+    }
+
+    [Fact]
+    public async Task The_only_inline_script_carries_a_fresh_nonce_that_the_policy_allows()
+    {
+        var first = await app.CookieClient().GetAsync("/account/login");
+        var second = await app.CookieClient().GetAsync("/account/login");
+        string Nonce(HttpResponseMessage r) => System.Text.RegularExpressions.Regex.Match(
+            string.Join(" ", r.Headers.GetValues("Content-Security-Policy")), "'nonce-([^']+)'").Groups[1].Value;
+
+        Assert.NotEqual(Nonce(first), Nonce(second));
+        var html = await first.Content.ReadAsStringAsync();
+        Assert.Contains($"<script type=\"importmap\" nonce=\"{Nonce(first)}\">", html);
+        Assert.DoesNotContain("unsafe-inline'; style-src", string.Join(" ", first.Headers.GetValues("Content-Security-Policy")));
     }
 
     [Fact]

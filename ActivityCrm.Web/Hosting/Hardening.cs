@@ -22,11 +22,17 @@ public static class Hardening
 {
     public const string IngestionPolicy = "ingestion";
 
-    // Radzen sets inline style attributes, so style-src needs 'unsafe-inline'; scripts are only our own
-    // files. Blazor's circuit is a WebSocket to this origin (connect-src ws:/wss:).
-    public const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
+    // Radzen sets inline style attributes, so style-src needs 'unsafe-inline'; scripts are only our own files
+    // plus the import map Blazor writes inline, which carries this response's nonce. Blazor's circuit is a
+    // WebSocket to this origin (connect-src ws:/wss:).
+    public static string ContentSecurityPolicy(string nonce) =>
+        $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
         "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+
+    /// <summary>This response's CSP nonce, for the one inline script we render (App.razor's import map).</summary>
+    public static string CspNonce(HttpContext http) => http.Items[NonceKey] as string ?? "";
+
+    private const string NonceKey = "activitycrm.csp-nonce";
 
     public static void AddActivityCrmHardening(this WebApplicationBuilder builder)
     {
@@ -63,11 +69,13 @@ public static class Hardening
     {
         app.Use((http, next) =>
         {
+            var nonce = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            http.Items[NonceKey] = nonce;
             // At the last moment, so error pages (whose handler clears the headers) carry them too.
             http.Response.OnStarting(() =>
             {
                 var headers = http.Response.Headers;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                headers.ContentSecurityPolicy = ContentSecurityPolicy(nonce);
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
