@@ -82,7 +82,7 @@ public static class Bootstrap
         }
 
         // A configured key is a secret someone chose to keep out of the log: the example only names it.
-        var keyForCurl = apiKey ?? (configuredKey is { Length: > 0 } ? "<the configured Bootstrap:ApiKey>" : "<your API key>");
+        var keyForCurl = configuredKey is { Length: > 0 } ? "<the configured Bootstrap:ApiKey>" : apiKey ?? "<your API key>";
         if (embedded is not null && notes.Count > 0)
         {
             var file = Path.Combine(embedded.Server.DataDirectory, "first-run.txt");
