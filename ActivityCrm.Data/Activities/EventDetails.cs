@@ -18,7 +18,7 @@ public static class EventDetails
         await using var cmd = dataSource.CreateCommand($"""
             SELECT {ActivityRows.SelectColumns},
                    c.name AS detail_client, coalesce(nullif(rb.display_name, ''), rb.email) AS detail_redacted_by,
-                   a.content_hash AS detail_hash, a.content_hash IS NOT NULL AND a.content_hash = activity_content_hash(a) AS detail_hash_ok,
+                   a.content_hash AS detail_hash, a.content_hash IS NOT NULL AND a.content_hash = {Integrity.IntegrityCheck.CanonicalHashSql} AS detail_hash_ok,
                    (SELECT r.id FROM lead_activity_log r
                     WHERE (r.source = '{Redaction.Source}' AND r.idempotency_key IN ('redact:' || a.id, 'demo-redact:' || a.id))
                        OR (a.redaction_reason = '{Leads.LeadErasure.Reason}' AND r.source = '{Leads.LeadErasure.Source}' AND r.idempotency_key = 'erase:' || a.lead_id)

@@ -45,6 +45,22 @@ public sealed class IntegrityTests(AppFactory app) : IClassFixture<AppFactory>
     }
 
     [Fact]
+    public async Task The_checks_canonical_form_is_the_one_the_insert_trigger_hashed_for_awkward_content()
+    {
+        var lead = await app.CreateLeadAsync("Zoë", "O'Brien");
+        var awkward = new[] { "quotes \" and \\ backslash", "line\nbreak\ttab\r", "émoji 🚀 and 中文", "control \u0001 char", "<b>html</b> & ;" };
+        foreach (var text in awkward)
+            await app.PostEventAsync(EventPayloads.Sms(lead.AirtableId, text)
+                .With("metadata", new Dictionary<string, object?> { ["text"] = text, ["list"] = new object?[] { 1, 2.5, null, true, new { deep = text } }, ["n"] = 1e20 })
+                .With("correlationId", Guid.NewGuid().ToString()).With("actorType", "agent").With("actorId", text));
+
+        Assert.Equal(0L, await app.ScalarAsync<long>(
+            $"SELECT count(*) FROM lead_activity_log a WHERE activity_content_hash(a) IS DISTINCT FROM {IntegrityCheck.CanonicalHashSql}"));
+        var report = await Check.RunAsync();
+        Assert.Equal(report.Checked, report.Verified + report.Redacted + report.Mismatched);
+    }
+
+    [Fact]
     public async Task Small_batches_walk_the_whole_table_once()
     {
         var lead = await app.CreateLeadAsync();
