@@ -104,7 +104,7 @@ public sealed class LeadErasure(NpgsqlDataSource dataSource, ActivityWriter writ
         {
             EventType = "LEAD_ERASED", EventCategory = EventCategories.System, LeadId = leadId, ClientId = clientId,
             Source = Source, IdempotencyKey = $"erase:{leadId}", Timestamp = now,
-            Description = $"Personal data erased on request by {actorName}: {redacted} events redacted, {notes} notes deleted.",
+            Description = $"Personal data erased on request by {actorName}: {Count(redacted, "event")} redacted, {Count(notes, "note")} deleted.",
             Metadata = JsonSerializer.Serialize(new Dictionary<string, object>
             {
                 ["redacted_events"] = redacted, ["deleted_notes"] = notes, ["cleared_dead_letters"] = deadLetters,
@@ -115,6 +115,8 @@ public sealed class LeadErasure(NpgsqlDataSource dataSource, ActivityWriter writ
         await tx.CommitAsync(ct);
         return new(ErasureStatus.Erased, now, redacted, notes, deadLetters, appended[0].ActivityId);
     }
+
+    private static string Count(int n, string noun) => $"{n:N0} {(n == 1 ? noun : noun + "s")}";
 
     private static async Task<int> ExecAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql, CancellationToken ct,
         params (string Name, object Value)[] args)

@@ -132,6 +132,7 @@ public sealed class AccessPagesBrowserTests(BrowserFixture fx) : IClassFixture<B
         await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Display name" }).FillAsync("Nora New");
         await dialog.Locator(".role-option", new() { HasText = "Analyst" }).Locator(".rz-chkbox-box").ClickAsync();
         await Assertions.Expect(dialog.GetByTestId("password-rules")).ToContainTextAsync("At least 10 characters");
+        await admin.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "access-new-user-dialog-1400x900.png") });
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create user" }).ClickAsync();
         var secret = admin.GetByTestId("secret-value");
         await Assertions.Expect(secret).ToBeVisibleAsync();
