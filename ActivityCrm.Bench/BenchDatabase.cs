@@ -45,15 +45,18 @@ public sealed class BenchDatabase
     {
         await using var ds = NpgsqlDataSource.Create(ConnectionString);
         var sw = Stopwatch.StartNew();
+        // The event table keeps its primary key; the key table loses even its own (rebuilt in one sort after).
         var indexes = await ListAsync(ds, """
-            SELECT indexname, indexdef FROM pg_indexes
-            WHERE tablename = 'lead_activity_log' AND indexname <> 'pk_lead_activity_log'
+            SELECT indexname, indexdef FROM pg_indexes i
+            WHERE (tablename = 'lead_activity_log' AND indexname <> 'pk_lead_activity_log')
+               OR (tablename = 'activity_idempotency_keys' AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname))
             """);
         var fks = await ListAsync(ds, """
-            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-            WHERE conrelid = 'lead_activity_log'::regclass AND contype = 'f'
+            SELECT conrelid::regclass || ' ' || conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE (conrelid = 'lead_activity_log'::regclass AND contype = 'f')
+               OR (conrelid = 'activity_idempotency_keys'::regclass AND contype = 'p')
             """);
-        foreach (var (name, _) in fks) await ExecAsync(ds, $"ALTER TABLE lead_activity_log DROP CONSTRAINT {name}");
+        foreach (var (name, _) in fks) await ExecAsync(ds, $"ALTER TABLE {name.Split(' ')[0]} DROP CONSTRAINT {name.Split(' ')[1]}");
         foreach (var (name, _) in indexes) await ExecAsync(ds, $"DROP INDEX {name}");
 
         var lastReport = Stopwatch.StartNew();
@@ -71,8 +74,9 @@ public sealed class BenchDatabase
             await ExecAsync(ds, def);
             Console.WriteLine($"    {name}: {isw.Elapsed.TotalSeconds:N0} s");
         }
-        foreach (var (name, def) in fks) await ExecAsync(ds, $"ALTER TABLE lead_activity_log ADD CONSTRAINT {name} {def}");
+        foreach (var (name, def) in fks) await ExecAsync(ds, $"ALTER TABLE {name.Split(' ')[0]} ADD CONSTRAINT {name.Split(' ')[1]} {def}");
         await ExecAsync(ds, "VACUUM (ANALYZE) lead_activity_log");
+        await ExecAsync(ds, "VACUUM (ANALYZE) activity_idempotency_keys");
         await ExecAsync(ds, "VACUUM (ANALYZE) leads");
         return sw.Elapsed;
     }

@@ -9,6 +9,7 @@ public class ActivityCrmDbContext(DbContextOptions<ActivityCrmDbContext> options
     : IdentityDbContext<AppUser, IdentityRole<Guid>, Guid>(options)
 {
     public DbSet<ActivityLog> Activities => Set<ActivityLog>();
+    public DbSet<ActivityIdempotencyKey> ActivityIdempotencyKeys => Set<ActivityIdempotencyKey>();
     public DbSet<Lead> Leads => Set<Lead>();
     public DbSet<Client> Clients => Set<Client>();
     public DbSet<Campaign> Campaigns => Set<Campaign>();
@@ -18,6 +19,7 @@ public class ActivityCrmDbContext(DbContextOptions<ActivityCrmDbContext> options
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<IngestionFailure> IngestionFailures => Set<IngestionFailure>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<AlertIncident> AlertIncidents => Set<AlertIncident>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

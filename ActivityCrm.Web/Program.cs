@@ -1,5 +1,6 @@
 using ActivityCrm.Data.Postgres;
 using ActivityCrm.Web.Features.Account;
+using ActivityCrm.Web.Features.ActivityBrowser;
 using ActivityCrm.Web.Features.EventDetail;
 using ActivityCrm.Web.Features.Health;
 using ActivityCrm.Web.Features.Ingestion;
@@ -18,12 +19,15 @@ catch (EmbeddedPostgresException e)
     return 1;
 }
 builder.AddActivityCrmData();
+builder.AddActivityCrmPartitioning();
 builder.AddActivityCrmIdentity();
 builder.AddActivityCrmAccess();
 builder.AddActivityCrmHardening();
+builder.AddSharedDataProtection();
 builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();
 builder.AddIngestion();
+builder.AddActivityCrmHealth();
 
 var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
@@ -34,6 +38,7 @@ app.UseActivityCrmPipeline();
 app.MapHealthEndpoints();
 app.MapIngestionApi();
 app.MapLeadSyncApi();
+app.MapActivityLogsApi();
 app.MapAccountEndpoints();
 app.MapRedactionApi();
 app.MapActivityCrmUi();

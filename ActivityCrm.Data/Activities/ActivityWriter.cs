@@ -6,9 +6,10 @@ namespace ActivityCrm.Data.Activities;
 
 /// <summary>
 /// The one write path into lead_activity_log, used by the ingestion API (single and batch), the UI's
-/// in-process actions, replays and imports. One statement per call: resolve leads, insert with
-/// ON CONFLICT (source, idempotency_key) DO NOTHING, touch leads.last_activity_at, and pg_notify the
-/// new ids — NOTIFY is delivered on commit, so live screens never see an event that was rolled back.
+/// in-process actions, replays and imports. One statement per call: resolve leads, claim each
+/// (source, idempotency_key) in activity_idempotency_keys (ON CONFLICT DO NOTHING: the unique key decides
+/// races), insert only the claimed events, touch leads.last_activity_at, and pg_notify the new ids —
+/// NOTIFY is delivered on commit, so live screens never see an event that was rolled back.
 /// </summary>
 public sealed class ActivityWriter(NpgsqlDataSource dataSource)
 {
@@ -115,9 +116,10 @@ public sealed class ActivityWriter(NpgsqlDataSource dataSource)
         var map = new Dictionary<(string, string), (Guid, DateTimeOffset, Guid?)>();
         if (items.Count == 0) return map;
         await using var cmd = new NpgsqlCommand("""
-            SELECT a.id, a.source, a.idempotency_key, a."timestamp", a.lead_id
-            FROM lead_activity_log a
-            JOIN unnest(@sources::text[], @keys::text[]) AS k(source, key) ON a.source = k.source AND a.idempotency_key = k.key
+            SELECT k.activity_id, k.source, k.idempotency_key, k."timestamp", a.lead_id
+            FROM activity_idempotency_keys k
+            JOIN unnest(@sources::text[], @keys::text[]) AS u(source, key) ON k.source = u.source AND k.idempotency_key = u.key
+            LEFT JOIN lead_activity_log a ON a.id = k.activity_id AND a."timestamp" = k."timestamp"
             """, conn, tx);
         cmd.Parameters.AddWithValue("sources", items.Select(i => i.Source).ToArray());
         cmd.Parameters.AddWithValue("keys", items.Select(i => i.IdempotencyKey!).ToArray());
@@ -165,18 +167,27 @@ public sealed class ActivityWriter(NpgsqlDataSource dataSource)
             FROM input i
             LEFT JOIN leads l1 ON l1.id = i.lead_id
             LEFT JOIN leads l2 ON l1.id IS NULL AND l2.airtable_record_id = i.lead_airtable_id
+        ), accepted AS (
+            -- An event needs an anchor: a known lead, or an Airtable id to link it to when that lead arrives.
+            -- (Materialised once, so each event keeps the id generated here.)
+            SELECT r.*, gen_random_uuid() AS new_id FROM resolved r
+            WHERE resolved_lead IS NOT NULL OR lead_airtable_id IS NOT NULL
+        ), claimed AS (
+            -- The first writer of a key wins; a concurrent one waits on the unique key, then finds it taken.
+            INSERT INTO activity_idempotency_keys (source, idempotency_key, activity_id, "timestamp")
+            SELECT source, idempotency_key, new_id, ts FROM accepted WHERE idempotency_key IS NOT NULL ORDER BY ord
+            ON CONFLICT DO NOTHING
+            RETURNING activity_id
         ), ins AS (
-            INSERT INTO lead_activity_log (event_type, event_category, lead_id, lead_airtable_id, client_id, description,
+            INSERT INTO lead_activity_log (id, event_type, event_category, lead_id, lead_airtable_id, client_id, description,
                 message_content, metadata, source, execution_id, created_by, actor_type, actor_id, correlation_id,
                 related_entity_type, related_entity_id, idempotency_key, "timestamp")
-            SELECT event_type, event_category, resolved_lead, lead_airtable_id, resolved_client, description, message_content,
+            SELECT new_id, event_type, event_category, resolved_lead, lead_airtable_id, resolved_client, description, message_content,
                    metadata, source, execution_id, created_by, actor_type, actor_id, correlation_id, related_entity_type,
                    related_entity_id, idempotency_key, ts
-            FROM resolved
-            -- An event needs an anchor: a known lead, or an Airtable id to link it to when that lead arrives.
-            WHERE resolved_lead IS NOT NULL OR lead_airtable_id IS NOT NULL
+            FROM accepted
+            WHERE idempotency_key IS NULL OR new_id IN (SELECT activity_id FROM claimed)
             ORDER BY ord
-            ON CONFLICT (source, idempotency_key) DO NOTHING
             RETURNING id, source, idempotency_key, lead_id, "timestamp"
         ), touch AS (
             UPDATE leads l SET last_activity_at = x.ts

@@ -14,15 +14,15 @@ public static class EventDetails
 {
     public static async Task<EventDetail?> FindAsync(NpgsqlDataSource dataSource, Guid id, CancellationToken ct = default)
     {
-        // The redaction entry is found through the unique (source, idempotency_key) index, never a scan.
+        // The redaction entry is found through activity_idempotency_keys' primary key, never a scan.
         await using var cmd = dataSource.CreateCommand($"""
             SELECT {ActivityRows.SelectColumns},
                    c.name AS detail_client, coalesce(nullif(rb.display_name, ''), rb.email) AS detail_redacted_by,
                    a.content_hash AS detail_hash, a.content_hash IS NOT NULL AND a.content_hash = {Integrity.IntegrityCheck.CanonicalHashSql} AS detail_hash_ok,
-                   (SELECT r.id FROM lead_activity_log r
-                    WHERE (r.source = '{Redaction.Source}' AND r.idempotency_key IN ('redact:' || a.id, 'demo-redact:' || a.id))
-                       OR (a.redaction_reason = '{Leads.LeadErasure.Reason}' AND r.source = '{Leads.LeadErasure.Source}' AND r.idempotency_key = 'erase:' || a.lead_id)
-                    ORDER BY r."timestamp" DESC LIMIT 1) AS detail_redaction_event
+                   (SELECT k.activity_id FROM activity_idempotency_keys k
+                    WHERE (k.source = '{Redaction.Source}' AND k.idempotency_key IN ('redact:' || a.id, 'demo-redact:' || a.id))
+                       OR (a.redaction_reason = '{Leads.LeadErasure.Reason}' AND k.source = '{Leads.LeadErasure.Source}' AND k.idempotency_key = 'erase:' || a.lead_id)
+                    ORDER BY k."timestamp" DESC LIMIT 1) AS detail_redaction_event
             FROM {ActivityRows.FromJoins}
             LEFT JOIN clients c ON c.id = a.client_id
             LEFT JOIN users rb ON rb.id = a.redacted_by

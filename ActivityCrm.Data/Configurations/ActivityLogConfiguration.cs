@@ -41,10 +41,23 @@ public sealed class ActivityLogConfiguration : IEntityTypeConfiguration<Activity
         b.HasIndex(x => new { x.EventType, x.Timestamp }).IsDescending(false, true).HasDatabaseName("ix_activity_type_time");
         b.HasIndex(x => new { x.EventCategory, x.Timestamp }).IsDescending(false, true).HasDatabaseName("ix_activity_category_time");
         b.HasIndex(x => x.LeadAirtableId).HasDatabaseName("ix_activity_lead_airtable");
-        b.HasIndex(x => new { x.Source, x.IdempotencyKey }).IsUnique().HasDatabaseName("ux_activity_source_idempotency");
+        // Idempotency is decided by activity_idempotency_keys (see ActivityIdempotencyKey), not an index here.
         b.HasIndex(x => new { x.Source, x.Timestamp }).IsDescending(false, true).HasDatabaseName("ix_activity_source_time");
         b.HasIndex(x => new { x.CorrelationId, x.Timestamp }).HasFilter("correlation_id IS NOT NULL").HasDatabaseName("ix_activity_correlation");
         b.HasIndex(x => new { x.ClientId, x.Timestamp }).IsDescending(false, true).HasDatabaseName("ix_activity_client_time");
         b.HasIndex(x => new { x.ActorType, x.Timestamp }).IsDescending(false, true).HasDatabaseName("ix_activity_actor_time");
+    }
+}
+
+public sealed class ActivityIdempotencyKeyConfiguration : IEntityTypeConfiguration<ActivityIdempotencyKey>
+{
+    public void Configure(EntityTypeBuilder<ActivityIdempotencyKey> b)
+    {
+        b.ToTable("activity_idempotency_keys");
+        b.HasKey(x => new { x.Source, x.IdempotencyKey });
+        b.Property(x => x.Source).HasMaxLength(100);
+        b.Property(x => x.IdempotencyKey).HasMaxLength(255);
+        // For retention: keys of events older than the kept history can be pruned by time.
+        b.HasIndex(x => x.Timestamp);
     }
 }

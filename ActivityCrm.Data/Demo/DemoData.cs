@@ -177,6 +177,12 @@ public static class DemoData
             written += await redact.ExecuteNonQueryAsync(ct);
         }
 
+        // COPY bypasses the writer, so the idempotency keys it claims are recorded here in one pass.
+        await ExecAsync(conn, """
+            INSERT INTO activity_idempotency_keys (source, idempotency_key, activity_id, "timestamp")
+            SELECT source, idempotency_key, id, "timestamp" FROM lead_activity_log WHERE idempotency_key IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """, ct);
         await ExecAsync(conn, """
             UPDATE leads l SET last_activity_at = x.ts
             FROM (SELECT lead_id, max("timestamp") ts FROM lead_activity_log WHERE lead_id IS NOT NULL GROUP BY lead_id) x

@@ -25,6 +25,35 @@ namespace ActivityCrm.Data.Migrations
             NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("ActivityCrm.Data.Entities.ActivityIdempotencyKey", b =>
+                {
+                    b.Property<string>("Source")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<Guid>("ActivityId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("activity_id");
+
+                    b.Property<DateTimeOffset>("Timestamp")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("timestamp");
+
+                    b.HasKey("Source", "IdempotencyKey")
+                        .HasName("pk_activity_idempotency_keys");
+
+                    b.HasIndex("Timestamp")
+                        .HasDatabaseName("ix_activity_idempotency_keys_timestamp");
+
+                    b.ToTable("activity_idempotency_keys", (string)null);
+                });
+
             modelBuilder.Entity("ActivityCrm.Data.Entities.ActivityLog", b =>
                 {
                     b.Property<Guid>("Id")
@@ -188,10 +217,6 @@ namespace ActivityCrm.Data.Migrations
                     b.HasIndex("EventType", "Timestamp")
                         .IsDescending(false, true)
                         .HasDatabaseName("ix_activity_type_time");
-
-                    b.HasIndex("Source", "IdempotencyKey")
-                        .IsUnique()
-                        .HasDatabaseName("ux_activity_source_idempotency");
 
                     b.HasIndex("Source", "Timestamp")
                         .IsDescending(false, true)
@@ -667,6 +692,88 @@ namespace ActivityCrm.Data.Migrations
                             IsBuiltIn = true,
                             Label = "Lead erased"
                         });
+                });
+
+            modelBuilder.Entity("ActivityCrm.Data.Entities.AlertIncident", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<DateTimeOffset?>("ClearSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("clear_since");
+
+                    b.Property<string>("Delivery")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("delivery");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Instance")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("instance");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<DateTimeOffset?>("OpenSentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("open_sent_at");
+
+                    b.Property<DateTimeOffset>("OpenedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("opened_at");
+
+                    b.Property<DateTimeOffset?>("ResolveSentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("resolve_sent_at");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("ResolvedDetail")
+                        .HasColumnType("text")
+                        .HasColumnName("resolved_detail");
+
+                    b.Property<int>("SendFailures")
+                        .HasColumnType("integer")
+                        .HasColumnName("send_failures");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("title");
+
+                    b.HasKey("Id")
+                        .HasName("pk_alert_state");
+
+                    b.HasIndex("Key")
+                        .IsUnique()
+                        .HasDatabaseName("ux_alert_state_open_key")
+                        .HasFilter("resolved_at IS NULL");
+
+                    b.HasIndex("OpenedAt")
+                        .IsDescending()
+                        .HasDatabaseName("ix_alert_state_opened");
+
+                    b.ToTable("alert_state", (string)null);
                 });
 
             modelBuilder.Entity("ActivityCrm.Data.Entities.ApiKey", b =>

@@ -57,7 +57,7 @@ public sealed class AccessPagesBrowserTests(BrowserFixture fx) : IClassFixture<B
     }
 
     [Fact]
-    public async Task Hostile_description_message_and_metadata_render_as_inert_text_on_the_event_page_and_admin_home()
+    public async Task Hostile_description_message_and_metadata_stay_inert_text_on_the_event_page_the_admin_home_and_in_the_csv()
     {
         var lead = await LeadAsync("Xss", "Probe");
         var id = await EventAsync(EventPayloads.Sms(lead.AirtableId)
@@ -86,6 +86,19 @@ public sealed class AccessPagesBrowserTests(BrowserFixture fx) : IClassFixture<B
             await page.Context.CloseAsync();
         }
         Assert.Equal(0, dialogs);
+
+        // The CSV an analyst downloads carries the same text, inert: quoted, and no cell a spreadsheet would run.
+        await EventAsync(EventPayloads.Sms(lead.AirtableId).With("description", "=HYPERLINK(\"http://evil.example\",\"click\")")
+            .With("messageContent", "+cmd|' /C calc'!A0").With("metadata", new Dictionary<string, object?> { ["x"] = "@SUM(1)" }));
+        var signedIn = await fx.SignedInPageAsync("/");
+        var csv = await signedIn.Context.APIRequest.GetAsync($"/api/admin/activity-logs/export.csv?leadId={lead.Id}");
+        Assert.Equal(200, csv.Status);
+        var records = ActivityBrowser.ActivityCsvTests.Parse(await csv.BodyAsync());
+        var description = ActivityCrm.Data.Activities.ActivityCsv.Columns.ToList().IndexOf("description");
+        var rows = records.Skip(1).ToList();
+        Assert.Contains(rows, r => r[description] == $"SMS sent: {ScriptPayload}{ImgPayload}");
+        Assert.All(rows.SelectMany(r => r), cell => Assert.DoesNotMatch("^[=+\\-@\t\r]", cell));
+        Assert.Contains(rows, r => r[description].StartsWith("'=HYPERLINK"));
         fx.AssertNoConsoleErrors();
     }
 

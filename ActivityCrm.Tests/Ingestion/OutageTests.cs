@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ActivityCrm.Tests.Ingestion;
 
 /// <summary>The app on a PostgreSQL server of its own, which the test stops and starts.</summary>
-public sealed class OwnServerAppFactory : AppFactory
+public class OwnServerAppFactory : AppFactory
 {
     private EmbeddedPostgres _server = null!;
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"activitycrm-outage-{Guid.NewGuid():N}");

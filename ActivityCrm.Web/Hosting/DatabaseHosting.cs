@@ -47,13 +47,19 @@ public static class DatabaseHosting
     /// <summary>Applies migrations, then bootstraps the first admin and API key, then (when asked) demo data.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
-        var factory = app.Services.GetRequiredService<IDbContextFactory<ActivityCrmDbContext>>();
-        await using (var db = await factory.CreateDbContextAsync())
+        // EF logs its probe of a not-yet-existing __EFMigrationsHistory as an error on every fresh database
+        // (npgsql/efcore.pg#3407); the migration context logs nothing, and a real failure still throws.
+        var options = new DbContextOptionsBuilder<ActivityCrmDbContext>()
+            .UseNpgsql(app.Services.GetRequiredService<NpgsqlDataSource>())
+            .UseLoggerFactory(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).Options;
+        await using (var db = new ActivityCrmDbContext(options))
             await db.Database.MigrateAsync();
         // Extensions created by the migration are only visible to connections opened after it.
         NpgsqlConnection.ClearAllPools();
 
+        await app.PreparePartitionsAsync();
         await app.Services.GetRequiredService<ActivityTypeCache>().ReloadAsync(force: true);
+        await app.Services.EnsureSharedKeyRingAsync();
         await Bootstrap.RunAsync(app);
     }
 }

@@ -69,7 +69,8 @@ public static class Hardening
     {
         app.Use((http, next) =>
         {
-            var nonce = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+            // Hex, not base64: '+' and '/' would be HTML-encoded in the attribute, and hex is valid nonce syntax.
+            var nonce = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
             http.Items[NonceKey] = nonce;
             // At the last moment, so error pages (whose handler clears the headers) carry them too.
             http.Response.OnStarting(() =>

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Identity;
 namespace ActivityCrm.Web.Hosting;
 
 /// <summary>
-/// Who may do what (see docs/decisions/0004-roles.md). "Analyst and above" means Analyst plus the admin
+/// Who may do what (see docs/decisions/0006-roles.md). "Analyst and above" means Analyst plus the admin
 /// roles: program managers work leads, they do not export the history.
 /// </summary>
 public static class Policies

@@ -11,6 +11,8 @@ public static class NavRegistry
     public static readonly IReadOnlyList<NavItem> Items = new List<NavItem>
     {
         // Features add their entries here, e.g. new("Activity logs", "list_alt", "/admin/activity-logs", Policies.Admin, 10),
+        new("Activity logs", "list_alt", "/admin/activity-logs", Policies.Admin, 10),
+        new("Health", "monitor_heart", "/admin/health", Policies.Admin, 30),
         new("Integrity", "verified_user", "/admin/integrity", Policies.Admin, 80),
         new("Users", "group", "/admin/users", Policies.SuperAdmin, 90),
         new("API keys", "key", "/admin/api-keys", Policies.SuperAdmin, 91),

@@ -21,6 +21,7 @@ public static class IngestionApi
     public static RouteGroupBuilder MapIngestionApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/internal").WithTags("Ingestion").AllowAnonymous()
+            .AddEndpointFilter<Health.IngestionTimingFilter>()
             .AddEndpointFilter<ApiKeyFilter>()
             .RequireRateLimiting(Hosting.Hardening.IngestionPolicy)
             .DisableAntiforgery();
