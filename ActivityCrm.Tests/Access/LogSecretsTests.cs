@@ -29,6 +29,7 @@ public sealed class VerboseAppFixture : IAsyncLifetime
     }
 }
 
+[Collection(AppProcessCollection.Name)]
 public sealed class LogSecretsTests(VerboseAppFixture fx) : IClassFixture<VerboseAppFixture>
 {
     [Fact]

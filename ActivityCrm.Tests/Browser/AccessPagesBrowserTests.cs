@@ -12,6 +12,7 @@ namespace ActivityCrm.Tests.Browser;
 /// redaction dialog, erasure, integrity; sessions that end when a user is disabled; hostile event content
 /// that stays text; no CSP violation or other console error on any of them; screenshots at two sizes.
 /// </summary>
+[Collection(AppProcessCollection.Name)]
 public sealed class AccessPagesBrowserTests(BrowserFixture fx) : IClassFixture<BrowserFixture>
 {
     private const string ScriptPayload = "<script>window.__xss = 'script'</script>";

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server;
+using ActivityCrm.Web.Features.Ingestion;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -53,7 +54,17 @@ internal static class SessionValidation
     {
         if (ctx.Principal is not { } principal) return;
         var services = ctx.HttpContext.RequestServices;
-        var state = await services.GetRequiredService<UserSessionCheck>().CheckAsync(principal, ctx.HttpContext.RequestAborted);
+        SessionState state;
+        try
+        {
+            state = await services.GetRequiredService<UserSessionCheck>().CheckAsync(principal, ctx.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+        {
+            // The cookie itself is genuine; while the database is away nobody can change a user either. Keep the
+            // session, so an outage answers 503 where data is needed instead of signing everyone out.
+            return;
+        }
         if (state == SessionState.Valid) return;
 
         var signIn = services.GetRequiredService<SignInManager<AppUser>>();
@@ -78,6 +89,16 @@ internal sealed class CircuitRevalidation(ILoggerFactory loggers, UserSessionChe
 {
     protected override TimeSpan RevalidationInterval => IdentityHosting.CircuitRevalidationInterval;
 
-    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken ct) =>
-        state.User.Identity?.IsAuthenticated != true || await check.CheckAsync(state.User, ct) == SessionState.Valid;
+    protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState state, CancellationToken ct)
+    {
+        if (state.User.Identity?.IsAuthenticated != true) return true;
+        try
+        {
+            return await check.CheckAsync(state.User, ct) == SessionState.Valid;
+        }
+        catch (Exception e) when (DatabaseErrors.IsUnavailable(e))
+        {
+            return true; // as for requests: an outage is not a reason to sign anyone out
+        }
+    }
 }
