@@ -37,6 +37,7 @@ public sealed partial class AppUnderTest : IAsyncDisposable
         psi.Environment["RateLimiting__Enabled"] = "false";
         // The benchmark builds the analytics rollups itself (and times it); the app must not race it.
         psi.Environment["Analytics__Enabled"] = "false";
+        psi.Environment["Security__SecureCookies"] = "false"; // Production over plain HTTP on loopback: cookies must reach HttpClient
         var app = new AppUnderTest { Port = port, ConnectionString = connectionString };
         app._process = Process.Start(psi)!;
         app._process.OutputDataReceived += (_, _) => { };

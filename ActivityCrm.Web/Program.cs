@@ -5,6 +5,7 @@ using ActivityCrm.Web.Features.Analytics;
 using ActivityCrm.Web.Features.DeadLetters;
 using ActivityCrm.Web.Features.EventTypes;
 using ActivityCrm.Web.Features.Imports;
+using ActivityCrm.Web.Features.EventDetail;
 using ActivityCrm.Web.Features.Health;
 using ActivityCrm.Web.Features.Ingestion;
 using ActivityCrm.Web.Features.Leads;
@@ -24,6 +25,8 @@ catch (EmbeddedPostgresException e)
 builder.AddActivityCrmData();
 builder.AddActivityCrmPartitioning();
 builder.AddActivityCrmIdentity();
+builder.AddActivityCrmAccess();
+builder.AddActivityCrmHardening();
 builder.AddSharedDataProtection();
 builder.AddActivityCrmLiveUpdates();
 builder.AddActivityCrmUi();
@@ -39,6 +42,7 @@ var app = builder.Build();
 if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
 await app.PrepareDatabaseAsync();
 
+app.UseActivityCrmHardening();
 app.UseActivityCrmPipeline();
 app.MapHealthEndpoints();
 app.MapIngestionApi();
@@ -48,6 +52,7 @@ app.MapLeadTimelineApi();
 app.MapAnalyticsApi();
 app.MapDeadLetterApi();
 app.MapAccountEndpoints();
+app.MapRedactionApi();
 app.MapActivityCrmUi();
 
 await app.RunAsync();

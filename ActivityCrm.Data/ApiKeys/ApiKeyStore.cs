@@ -8,6 +8,18 @@ namespace ActivityCrm.Data.ApiKeys;
 /// <summary>The key a request authenticated with.</summary>
 public sealed record ApiKeyIdentity(Guid Id, string Name, string? SourcePrefix, Guid? ClientId);
 
+/// <summary>A client a key can be bound to.</summary>
+public sealed record ClientOption(Guid Id, string Name);
+
+/// <summary>A key as the API keys page lists it (never its secret, which is not stored).</summary>
+public sealed record ApiKeyListItem(Guid Id, string Name, string KeyId, string? SourcePrefix, Guid? ClientId, string? ClientName,
+    DateTimeOffset CreatedAt, string? CreatedByName, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt)
+{
+    public bool Revoked => RevokedAt is not null;
+    /// <summary>What the holder of the key sees at its start, to recognise it ("acrm_3f9a0c12b4d1_…").</summary>
+    public string Hint => KeyId.Length == 12 ? $"acrm_{KeyId}_…" : "configured key";
+}
+
 /// <summary>
 /// Ingestion keys look like acrm_&lt;keyid&gt;_&lt;secret&gt;. The key id finds the row; only a SHA-256 of the
 /// whole key is stored, compared in constant time. (Configured keys of another shape are found by a
@@ -47,6 +59,54 @@ public sealed partial class ApiKeyStore(NpgsqlDataSource dataSource, TimeProvide
         cmd.Parameters.AddWithValue("client", (object?)clientId ?? DBNull.Value);
         cmd.Parameters.AddWithValue("by", (object?)createdBy ?? DBNull.Value);
         return ((Guid)(await cmd.ExecuteScalarAsync(ct))!, secret);
+    }
+
+    /// <summary>Problems with a new key's fields, by field name (empty when it can be created).</summary>
+    public static Dictionary<string, string[]> Validate(string? name, string? sourcePrefix)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(name)) errors["name"] = ["Give the key a name that says who uses it (e.g. n8n production)."];
+        else if (name.Trim().Length > 200) errors["name"] = ["The name must be at most 200 characters."];
+        if (sourcePrefix is { Length: > 0 } p && (p.Length > 100 || p.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+            errors["sourcePrefix"] = ["The source prefix must be at most 100 characters, without spaces (e.g. n8n:)."];
+        return errors;
+    }
+
+    public async Task<IReadOnlyList<ApiKeyListItem>> ListAsync(CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT k.id, k.name, k.key_id, k.source_prefix, k.client_id, c.name, k.created_at,
+                   coalesce(nullif(u.display_name, ''), u.email), k.last_used_at, k.revoked_at
+            FROM api_keys k
+            LEFT JOIN clients c ON c.id = k.client_id
+            LEFT JOIN users u ON u.id = k.created_by
+            ORDER BY k.revoked_at IS NOT NULL, k.created_at DESC
+            """);
+        var list = new List<ApiKeyListItem>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            list.Add(new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetGuid(4),
+                r.IsDBNull(5) ? null : r.GetString(5), r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetString(7),
+                r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9)));
+        return list;
+    }
+
+    public async Task<IReadOnlyList<ClientOption>> ClientsAsync(CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT id, name FROM clients ORDER BY name");
+        var list = new List<ClientOption>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(new(r.GetGuid(0), r.GetString(1)));
+        return list;
+    }
+
+    /// <summary>Revokes a key; the next request with it is refused (every request reads revoked_at). False if it
+    /// was unknown or already revoked.</summary>
+    public async Task<bool> RevokeAsync(Guid id, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("UPDATE api_keys SET revoked_at = now() WHERE id = @id AND revoked_at IS NULL");
+        cmd.Parameters.AddWithValue("id", id);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
     /// <summary>The key's identity, or null for an unknown, wrong or revoked key.</summary>

@@ -4,6 +4,8 @@ using ActivityCrm.Web.Features.Leads.Timeline;
 using AngleSharp.Dom;
 using Microsoft.AspNetCore.Components;
 
+using EventDetails = ActivityCrm.Web.Features.Leads.Timeline.EventDetails;
+
 namespace ActivityCrm.Tests.Leads;
 
 /// <summary>Each kind of event renders the way a program manager reads it.</summary>

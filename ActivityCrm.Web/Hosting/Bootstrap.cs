@@ -40,7 +40,7 @@ public static class Bootstrap
         {
             adminEmail = configuredEmail is { Length: > 0 } e ? e : "admin@activitycrm.local";
             var configuredPassword = config["Bootstrap:AdminPassword"];
-            adminPassword = configuredPassword is { Length: > 0 } p ? p : GeneratePassword();
+            adminPassword = configuredPassword is { Length: > 0 } p ? p : Features.Account.PasswordRules.Generate(users.Options.Password);
             var admin = new AppUser { UserName = adminEmail, Email = adminEmail, EmailConfirmed = true, DisplayName = "Administrator" };
             var created = await users.CreateAsync(admin, adminPassword);
             if (!created.Succeeded)
@@ -81,7 +81,8 @@ public static class Bootstrap
             }
         }
 
-        var keyForCurl = apiKey ?? (configuredKey is { Length: > 0 } ? configuredKey : "<your API key>");
+        // A configured key is a secret someone chose to keep out of the log: the example only names it.
+        var keyForCurl = configuredKey is { Length: > 0 } ? "<the configured Bootstrap:ApiKey>" : apiKey ?? "<your API key>";
         if (embedded is not null && notes.Count > 0)
         {
             var file = Path.Combine(embedded.Server.DataDirectory, "first-run.txt");
@@ -107,7 +108,4 @@ public static class Bootstrap
             Console.WriteLine(string.Join(Environment.NewLine, lines));
         });
     }
-
-    private static string GeneratePassword() =>
-        "Acrm-" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y').TrimEnd('=') + "-9";
 }

@@ -22,6 +22,14 @@ public static class Commands
             return 2;
         }
         await app.PrepareDatabaseAsync();
-        return await command.Run(app, args[1..]);
+        try
+        {
+            return await command.Run(app, args[1..]);
+        }
+        finally
+        {
+            // The host never starts for a command, so its shutdown hook would not stop the embedded cluster.
+            if (app.Services.GetService<EmbeddedDatabase>() is { } embedded) await embedded.Server.StopAsync();
+        }
     }
 }

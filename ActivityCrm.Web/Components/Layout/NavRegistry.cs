@@ -19,5 +19,8 @@ public static class NavRegistry
         new("Dead letters", "report", "/admin/dead-letters", Policies.Admin, 40),
         new("Imports", "upload_file", "/admin/imports", Policies.Admin, 45),
         new("Event types", "category", "/admin/event-types", Policies.Admin, 85),
+        new("Integrity", "verified_user", "/admin/integrity", Policies.Admin, 80),
+        new("Users", "group", "/admin/users", Policies.SuperAdmin, 90),
+        new("API keys", "key", "/admin/api-keys", Policies.SuperAdmin, 91),
     }.OrderBy(i => i.Order).ToList();
 }

@@ -23,6 +23,7 @@ public static class IngestionApi
         var group = app.MapGroup("/api/internal").WithTags("Ingestion").AllowAnonymous()
             .AddEndpointFilter<Health.IngestionTimingFilter>()
             .AddEndpointFilter<ApiKeyFilter>()
+            .RequireRateLimiting(Hosting.Hardening.IngestionPolicy)
             .DisableAntiforgery();
         group.MapPost("/log-activity", LogActivityAsync)
             .WithMetadata(new DocumentedBody(typeof(LogActivityRequest)), new KeepDuringOutage(MaxBodyBytes, Batch: false))

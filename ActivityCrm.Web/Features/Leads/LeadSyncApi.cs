@@ -18,7 +18,8 @@ public static class LeadSyncApi
     public static RouteGroupBuilder MapLeadSyncApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/internal/leads").WithTags("Lead sync").AllowAnonymous()
-            .AddEndpointFilter<ApiKeyFilter>().DisableAntiforgery();
+            .AddEndpointFilter<ApiKeyFilter>().DisableAntiforgery()
+            .RequireRateLimiting(Hosting.Hardening.IngestionPolicy);
         group.MapPut("/{airtableRecordId}", UpsertAsync)
             .WithMetadata(new DocumentedBody(typeof(LeadSyncRequest)))
             .WithSummary("Upsert a lead from Airtable and link its orphaned events.")
