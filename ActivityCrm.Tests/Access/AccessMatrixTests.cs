@@ -57,17 +57,28 @@ public sealed partial class AccessMatrixTests(AppFactory app) : IClassFixture<Ap
         ["GET /admin/event-types"] = Access.Admin,
         ["GET /admin/imports"] = Access.Admin,
         ["GET /admin/settings"] = Access.Admin,
+        ["GET /api/admin/dead-letters"] = Access.Admin,
+        ["GET /api/admin/dead-letters/{id:guid}"] = Access.Admin,
+        ["POST /api/admin/dead-letters/discard"] = Access.Admin,
+        ["POST /api/admin/dead-letters/replay"] = Access.Admin,
 
         // Program managers and above: leads, lead pages, timelines, lead actions.
         ["GET /leads"] = Access.ProgramManager,
-        ["GET /leads/{id:guid}"] = Access.ProgramManager,
-        ["GET /api/leads/{id:guid}/activity"] = Access.ProgramManager,
+        ["GET /leads/{id}"] = Access.ProgramManager,
+        ["GET /api/leads/{id}/activity"] = Access.ProgramManager,
         ["GET /campaigns"] = Access.ProgramManager,
 
         // Analysts and above: read and export APIs, CSV, analytics.
         ["GET /api/admin/activity-logs"] = Access.Analyst,
         ["GET /api/admin/activity-logs/export.csv"] = Access.Analyst,
         ["GET /analytics"] = Access.Analyst,
+        ["GET /api/analytics/bookings.csv"] = Access.Analyst,
+        ["GET /api/analytics/events-per-day.csv"] = Access.Analyst,
+        ["GET /api/analytics/failure-rate.csv"] = Access.Analyst,
+        ["GET /api/analytics/funnel.csv"] = Access.Analyst,
+        ["GET /api/analytics/reply-rate.csv"] = Access.Analyst,
+        ["GET /api/analytics/reply-time.csv"] = Access.Analyst,
+        ["GET /api/analytics/top-sources.csv"] = Access.Analyst,
 
         // Super admins: users, roles, API keys, erasure.
         ["GET /admin/users"] = Access.SuperAdmin,

@@ -98,11 +98,8 @@ public sealed class AppProcess : IAsyncDisposable
 
     public static (string WebDir, string Dll) LocateWeb()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ActivityCrm.sln"))) dir = dir.Parent;
-        if (dir is null) throw new InvalidOperationException("ActivityCrm.sln not found above " + AppContext.BaseDirectory);
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
-        var webDir = Path.Combine(dir.FullName, "ActivityCrm.Web");
+        var webDir = RepoRoot.Combine("ActivityCrm.Web");
         var dll = Path.Combine(webDir, "bin", configuration, "net10.0", "ActivityCrm.Web.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} not found: build the solution first.");
         return (webDir, dll);

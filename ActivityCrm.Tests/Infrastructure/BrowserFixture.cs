@@ -25,6 +25,10 @@ public class BrowserFixture : IAsyncLifetime
     public IBrowser Browser => _browser!;
     public List<string> ConsoleErrors { get; } = [];
 
+    // Every context this fixture opened, closed when the class is done: a page left open after its app has
+    // stopped keeps retrying the circuit and costs the rest of the run CPU.
+    private readonly List<IBrowserContext> _contexts = [];
+
     protected virtual IReadOnlyDictionary<string, string> AppSettings => new Dictionary<string, string>();
 
     public virtual async Task InitializeAsync()
@@ -47,6 +51,7 @@ public class BrowserFixture : IAsyncLifetime
     public async Task<IPage> NewPageAsync(int width = 1400, int height = 900)
     {
         var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, BaseURL = App.BaseUrl });
+        lock (_contexts) _contexts.Add(context);
         var page = await context.NewPageAsync();
         page.Console += (_, msg) =>
         {
@@ -90,6 +95,13 @@ public class BrowserFixture : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        IBrowserContext[] contexts;
+        lock (_contexts) contexts = [.. _contexts];
+        foreach (var context in contexts)
+        {
+            try { await context.CloseAsync(); }
+            catch (PlaywrightException) { } // already closed by the test
+        }
         await App.DisposeAsync();
         await Database.DisposeAsync();
     }

@@ -13,7 +13,7 @@ namespace ActivityCrm.Tests.Integrations;
 /// </summary>
 public sealed class N8nKitTests(AppFactory app) : IClassFixture<AppFactory>
 {
-    private static readonly string KitDir = Path.Combine(RepoRoot(), "integrations", "n8n");
+    private static readonly string KitDir = Path.Combine(RepoRoot.Path, "integrations", "n8n");
     private static readonly string WorkflowPath = Path.Combine(KitDir, "activitycrm-log-activity.workflow.json");
 
     [Fact]
@@ -119,10 +119,4 @@ public sealed class N8nKitTests(AppFactory app) : IClassFixture<AppFactory>
         return doc.RootElement.EnumerateArray().Select(e => e.GetRawText()).ToList();
     }
 
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ActivityCrm.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("ActivityCrm.sln not found above " + AppContext.BaseDirectory);
-    }
 }

@@ -20,9 +20,7 @@ public static class Csv
 
     public static string SamplePath(string name)
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ActivityCrm.sln"))) dir = dir.Parent;
-        return Path.Combine(dir!.FullName, "samples", name);
+        return RepoRoot.Combine("samples", name);
     }
 }
 
