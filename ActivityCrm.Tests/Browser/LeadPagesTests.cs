@@ -201,6 +201,7 @@ public sealed class LeadPagesTests(LeadPagesFixture fx) : IClassFixture<LeadPage
 
         var lead = await fx.LeadAsync("Arch", "Ived");
         await page.GotoAsync($"/leads/{lead.Id}");
+        await BrowserFixture.WaitForCircuitAsync(page); // a click on the prerendered button before that is lost
         await page.GetByRole(AriaRole.Button, new() { Name = "Enrol in campaign" }).ClickAsync();
         await Dialog(page).GetByTestId("campaign-select").ClickAsync();
         await Assertions.Expect(page.Locator(".rz-dropdown-item").First).ToBeVisibleAsync();
@@ -220,6 +221,7 @@ public sealed class LeadPagesTests(LeadPagesFixture fx) : IClassFixture<LeadPage
         await fx.ScreenshotAsync(page, $"leads-{width}");
 
         await page.GotoAsync($"/leads/{busiest}");
+        await BrowserFixture.WaitForCircuitAsync(page);
         await Assertions.Expect(Timeline(page).Locator("[data-event-id], [data-testid=journey]").First).ToBeVisibleAsync(Soon);
         await Assertions.Expect(page.Locator("a", new() { HasText = "Erase personal data" })).ToHaveAttributeAsync("href", $"/leads/{busiest}/erase");
         await AssertFitsAsync(page);
