@@ -89,7 +89,8 @@ public sealed partial class AppUnderTest : IAsyncDisposable
             ["email"] = AdminEmail, ["password"] = AdminPassword, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
         }));
         if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.ToString().Contains("error") == true)
-            throw new InvalidOperationException($"Sign-in failed: {response.StatusCode} {response.Headers.Location}");
+            throw new InvalidOperationException($"Sign-in failed: {response.StatusCode} {response.Headers.Location} " +
+                $"(antiforgery token {(token.Length > 0 ? "found" : "NOT found")}): {await response.Content.ReadAsStringAsync()}");
         return client;
     }
 
@@ -123,6 +124,7 @@ public sealed partial class AppUnderTest : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    // The hidden input of the sign-in form, whatever the order of its attributes.
+    [GeneratedRegex("<input(?=[^>]*name=\"__RequestVerificationToken\")[^>]*value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
 }

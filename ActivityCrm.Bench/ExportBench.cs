@@ -15,7 +15,7 @@ public sealed class ExportBench(NpgsqlDataSource ds, AppUnderTest app, Report re
     {
         DateTimeOffset from;
         await using (var cmd = ds.CreateCommand($"SELECT \"timestamp\" FROM lead_activity_log ORDER BY \"timestamp\" DESC, id DESC OFFSET {rows - 1} LIMIT 1"))
-            from = (DateTimeOffset)(await cmd.ExecuteScalarAsync() ?? DateTimeOffset.MinValue);
+            from = await cmd.ExecuteScalarAsync() is DateTime at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : DateTimeOffset.MinValue;
 
         // PostgreSQL's limit: the same join and order, formatted as CSV by the server itself.
         var copy = Stopwatch.StartNew();
