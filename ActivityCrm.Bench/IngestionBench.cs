@@ -14,6 +14,14 @@ namespace ActivityCrm.Bench;
 /// </summary>
 public sealed class IngestionBench(string connectionString, AppUnderTest app, string[] leadAirtableIds, TimeSpan duration, Report report)
 {
+
+    /// <summary>Why the 16-client latency budget is missed, when PostgreSQL itself misses it on this disk.</summary>
+    private static string Why((double EventsPerSecond, Samples Latency, long Events) http, (double EventsPerSecond, Samples Latency, long Events) direct) =>
+        http.Latency.P99 > 50 && direct.Latency.P99 > 50
+            ? $". Why missed: PostgreSQL's own INSERT at 16 clients already has p99 {Report.Ms(direct.Latency.P99)} (each commit waits " +
+              $"for the WAL flush on this disk, and the app and the benchmark share 2 cores), so p99 ≤ 50 ms is below what this machine " +
+              $"allows even without the app; the app adds {Report.Ms(http.Latency.P99 - direct.Latency.P99)} at p99. Batches are the way past it."
+            : "";
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private long _seq;
 
@@ -60,7 +68,8 @@ public sealed class IngestionBench(string connectionString, AppUnderTest app, st
             var ratio = r.EventsPerSecond / direct16.EventsPerSecond;
             report.Add(new("Ingestion", $"HTTP single events, {clients} client{(clients > 1 ? "s" : "")}", Report.Rate(r.EventsPerSecond),
                 clients == 16 ? "≥ 50% of direct INSERT, p99 ≤ 50 ms" : "", clients == 16 ? ratio >= 0.5 && r.Latency.P99 <= 50 : null,
-                $"p50 {Report.Ms(r.Latency.Median)}, p95 {Report.Ms(r.Latency.P95)}, p99 {Report.Ms(r.Latency.P99)}; {ratio:P0} of direct INSERT at 16"));
+                $"p50 {Report.Ms(r.Latency.Median)}, p95 {Report.Ms(r.Latency.P95)}, p99 {Report.Ms(r.Latency.P99)}; {ratio:P0} of direct INSERT at 16" +
+                (clients == 16 ? Why(r, direct16) : "")));
         }
 
         foreach (var size in new[] { 100, 1000 })
