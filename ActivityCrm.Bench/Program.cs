@@ -14,6 +14,7 @@ var notes = new List<string>();
 Console.WriteLine($"ActivityCrm.Bench: {options.Events:N0} events over {options.Leads:N0} leads, data in {options.DataDir}");
 
 var db = await BenchDatabase.StartAsync(options.DataDir);
+await using var server = db.Server; // stopped when the run ends, after the app instances (disposed in reverse order)
 var existing = await db.CountEventsAsync();
 if (existing < options.Events)
 {
