@@ -57,6 +57,9 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
     /// <summary>Starts (initialising on first use) the cluster in <paramref name="dataDirectory"/>, or reuses it if already running.</summary>
     /// <param name="serverOptions">Extra `postgres -c` settings, e.g. fsync=off for throwaway test clusters.</param>
+    /// <summary>Where clusters go when root runs the app from a folder the postgres user cannot reach.</summary>
+    public const string RootFallbackDirectory = "/var/lib/activitycrm";
+
     public static async Task<EmbeddedPostgres> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? serverOptions = null,
         CancellationToken ct = default)
     {
@@ -64,6 +67,17 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         dataDirectory = Path.GetFullPath(dataDirectory);
         var asPostgres = Environment.UserName == "root" || geteuid() == 0;
         Directory.CreateDirectory(dataDirectory);
+        if (asPostgres && (await TryRunAsync("test", ["-x", Path.GetDirectoryName(dataDirectory) ?? "/"], asPostgres: true, ct)).Code != 0)
+        {
+            // Root's checkout under a private folder (/root, a mktemp dir): the postgres user cannot reach it, so the
+            // cluster lives in a folder of its own instead, one per configured path, found again on the next start.
+            var relocated = Path.Combine(RootFallbackDirectory,
+                Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataDirectory)))[..12].ToLowerInvariant());
+            Console.Error.WriteLine($"The postgres user cannot reach {dataDirectory} (a parent folder is private to root); " +
+                                    $"the embedded database is kept in {relocated} instead.");
+            dataDirectory = relocated;
+            Directory.CreateDirectory(dataDirectory);
+        }
         var passwordFile = Path.Combine(dataDirectory, "superuser.password");
         var portFile = Path.Combine(dataDirectory, "port");
         var pgData = Path.Combine(dataDirectory, "pgdata");
