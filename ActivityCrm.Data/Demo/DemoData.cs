@@ -235,8 +235,10 @@ public static class DemoData
         var span = (ctx.End - ctx.Start).TotalMinutes;
         while (n < budget)
         {
-            var journey = Journey(ctx, lead);
-            var t = ctx.Start.AddMinutes(rnd.NextDouble() * span * 0.97);
+            var journey = Journey(ctx, lead).ToList();
+            // Steps are 1-91 minutes apart: start early enough for the whole journey to end before now, so the
+            // last days are as busy as any other (not empty, and not piled up at the end).
+            var t = ctx.Start.AddMinutes(rnd.NextDouble() * Math.Max(0, span - journey.Count * 91.0));
             var correlation = Guid.NewGuid();
             var execution = (ctx.Execution++).ToString();
             foreach (var e in journey)
