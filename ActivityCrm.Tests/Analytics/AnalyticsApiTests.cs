@@ -4,7 +4,6 @@ using System.Text.Json;
 using ActivityCrm.Data.Analytics;
 using ActivityCrm.Data.Entities;
 using ActivityCrm.Tests.Infrastructure;
-using AngleSharp.Html.Parser;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace ActivityCrm.Tests.Analytics;
@@ -22,20 +21,7 @@ public sealed class AnalyticsAppFactory : AppFactory
     }
 
     /// <summary>A client signed in through the real form (cookie and antiforgery token) as a new user with the role.</summary>
-    public async Task<HttpClient> SignedInClientAsync(string role)
-    {
-        var (_, email) = await TestUsers.CreateAsync(Database.ConnectionString, role);
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-        var form = await new HtmlParser().ParseDocumentAsync(await client.GetStringAsync("/account/login"));
-        var token = form.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
-        var login = await client.PostAsync("/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["email"] = email, ["password"] = TestUsers.Password, ["returnUrl"] = "/", ["__RequestVerificationToken"] = token,
-        }));
-        Assert.Equal(HttpStatusCode.Redirect, login.StatusCode);
-        Assert.Equal("/", login.Headers.Location?.OriginalString);
-        return client;
-    }
+    public async Task<HttpClient> SignedInClientAsync(string role) => (await this.SignedInUserAsync(role)).Client;
 }
 
 public sealed class AnalyticsApiTests(AnalyticsAppFactory app) : IClassFixture<AnalyticsAppFactory>

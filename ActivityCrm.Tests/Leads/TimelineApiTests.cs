@@ -33,7 +33,7 @@ public sealed class TimelineApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task The_timeline_has_the_PRD_item_shape_newest_first()
     {
         var lead = await LeadWithEventsAsync(3);
-        using var client = await app.SignedInClientAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
+        using var client = await app.SignedInAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
 
         var response = await client.GetAsync(Url(lead));
 
@@ -58,7 +58,7 @@ public sealed class TimelineApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task Cursor_paging_reads_the_whole_history_beyond_the_first_100()
     {
         var lead = await LeadWithEventsAsync(260);
-        using var client = await app.SignedInClientAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
+        using var client = await app.SignedInAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
 
         var seen = new List<string>();
         var pages = 0;
@@ -87,8 +87,8 @@ public sealed class TimelineApiTests(AppFactory app) : IClassFixture<AppFactory>
         var (_, pm) = await TestUsers.CreateAsync(app.Database.ConnectionString, Roles.ProgramManager);
         var (_, analyst) = await TestUsers.CreateAsync(app.Database.ConnectionString, Roles.Analyst);
         using var anonymous = app.CreateClient(new() { AllowAutoRedirect = false });
-        using var asPm = await app.SignedInClientAsync(pm, TestUsers.Password);
-        using var asAnalyst = await app.SignedInClientAsync(analyst, TestUsers.Password);
+        using var asPm = await app.SignedInAsync(pm, TestUsers.Password);
+        using var asAnalyst = await app.SignedInAsync(analyst, TestUsers.Password);
         using var withApiKeyOnly = app.ApiClient();
 
         var unauthorized = await anonymous.GetAsync(Url(lead));
@@ -110,7 +110,7 @@ public sealed class TimelineApiTests(AppFactory app) : IClassFixture<AppFactory>
     public async Task Bad_parameters_get_a_problem_naming_the_field(string query, string field)
     {
         var lead = await LeadWithEventsAsync(1);
-        using var client = await app.SignedInClientAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
+        using var client = await app.SignedInAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
 
         var response = await client.GetAsync(Url(lead, query));
 
@@ -125,7 +125,7 @@ public sealed class TimelineApiTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var deleted = await LeadWithEventsAsync(2);
         await app.ExecAsync("UPDATE leads SET deleted_at = now() WHERE id = @id", ("id", deleted));
-        using var client = await app.SignedInClientAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
+        using var client = await app.SignedInAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
 
         var unknown = await client.GetAsync(Url(Guid.NewGuid()));
         var malformed = await client.GetAsync("/api/leads/not-a-uuid/activity");
@@ -144,7 +144,7 @@ public sealed class TimelineApiTests(AppFactory app) : IClassFixture<AppFactory>
         var id = await app.ScalarAsync<Guid>("SELECT id FROM lead_activity_log WHERE lead_id = @l", ("l", lead));
         // The one rewrite the append-only trigger allows.
         await app.ExecAsync("UPDATE lead_activity_log SET description = '[redacted]', message_content = NULL, redacted_at = now(), redaction_reason = 'test' WHERE id = @id", ("id", id));
-        using var client = await app.SignedInClientAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
+        using var client = await app.SignedInAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
 
         var item = (await client.GetFromJsonAsync<JsonElement>(Url(lead))).GetProperty("timeline")[0];
 

@@ -162,7 +162,7 @@ public sealed class DeadLetterTests(AppFactory app) : IClassFixture<AppFactory>
     {
         var analyst = await TestUsers.CreateAsync(app.Database.ConnectionString, Roles.Analyst);
         using var anonymous = app.CreateClient(new() { AllowAutoRedirect = false });
-        using var analystClient = await app.SignedInClientAsync(analyst.Email, TestUsers.Password);
+        using var analystClient = await app.SignedInAsync(analyst.Email, TestUsers.Password);
         using var apiKeyClient = app.ApiClient();
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/admin/dead-letters")).StatusCode);

@@ -8,9 +8,9 @@ namespace ActivityCrm.Tests.Recovery;
 /// <summary>Given/when helpers for the recovery tests: signed-in admin clients, dead letters, replays.</summary>
 public static class RecoveryHelpers
 {
-    /// <summary>The bootstrap admin, signed in through the real form (see <see cref="CookieSignIn"/>).</summary>
+    /// <summary>The bootstrap admin, signed in through the real form (see <see cref="SignIn"/>).</summary>
     public static Task<HttpClient> AdminClientAsync(this AppFactory app) =>
-        app.SignedInClientAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
+        app.SignedInAsync(AppFactory.AdminEmail, AppFactory.AdminPassword);
 
     /// <summary>Posts an event with the API key; returns the dead letter it became (or throws if it was stored).</summary>
     public static async Task<Guid> RejectedEventAsync(this AppFactory app, object payload)

@@ -2,10 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ActivityCrm.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
 
-namespace ActivityCrm.Tests.Access;
+namespace ActivityCrm.Tests.Infrastructure;
 
 /// <summary>Signing in the way a browser does: the real form, its antiforgery token, the session cookie kept.</summary>
 public static partial class SignIn
